@@ -1,0 +1,404 @@
+#include "collector/config.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+#include <stdexcept>
+
+#include <boost/program_options.hpp>
+
+#include "collector/version.h"
+
+namespace po = boost::program_options;
+
+namespace swarmscope {
+namespace {
+
+constexpr std::string_view kEnvPrefix = "SWARMSCOPE_";
+
+std::string CollectorFlagName(std::string_view collector) {
+  return "collector." + std::string(collector);
+}
+
+// Every flag whose value the configuration holds, core first, then per collector its
+// enable switch and its own flags.
+std::vector<FlagSpec> AllValueFlags(const std::vector<CollectorFlags>& collectors) {
+  std::vector<FlagSpec> all = CoreFlags();
+  for (const auto& c : collectors) {
+    all.push_back({CollectorFlagName(c.name), FlagKind::kBool,
+                   c.enabled_by_default ? "true" : "false",
+                   "Enable the " + c.name + " collector: " + c.help});
+  }
+  for (const auto& c : collectors) {
+    all.insert(all.end(), c.flags.begin(), c.flags.end());
+  }
+  return all;
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Checks `value` for `flag`; returns an error message or "".
+std::string Validate(const FlagSpec& flag, const std::string& value) {
+  auto bad = [&](std::string_view what) {
+    return "invalid value \"" + value + "\" for --" + flag.name + ": " + std::string(what);
+  };
+  switch (flag.kind) {
+    case FlagKind::kString:
+      return "";
+    case FlagKind::kBool:
+      return ParseBool(value) ? "" : bad("expected true or false");
+    case FlagKind::kInt: {
+      int64_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size() || n <= 0) {
+        return bad("expected a positive integer");
+      }
+      return "";
+    }
+    case FlagKind::kDuration:
+      return ParseDuration(value) ? "" : bad("expected a duration such as 10s, 500ms or 1m30s");
+    case FlagKind::kLogLevel:
+      return ParseLogLevel(value) ? "" : bad("expected one of debug, info, warn, error");
+    case FlagKind::kLogFormat:
+      return ParseLogFormat(value) ? "" : bad("expected logfmt or json");
+    case FlagKind::kPath:
+      return IsDirectory(value) ? "" : bad("not a readable directory");
+  }
+  return "";
+}
+
+std::string ValidateListenAddress(const std::string& value) {
+  const size_t colon = value.rfind(':');
+  std::string err = "invalid value \"" + value +
+                    "\" for --web.listen-address: expected [host]:port, e.g. :9338";
+  if (colon == std::string::npos) {
+    return err;
+  }
+  const std::string_view port(value.data() + colon + 1, value.size() - colon - 1);
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n > 65535) {
+    return err;
+  }
+  return "";
+}
+
+}  // namespace
+
+const std::vector<FlagSpec>& CoreFlags() {
+  static const std::vector<FlagSpec> kFlags = {
+      {"web.listen-address", FlagKind::kString, ":9338",
+       "Address to listen on for HTTP: [host]:port; an empty host means every address."},
+      {"web.telemetry-path", FlagKind::kString, "/metrics", "Path under which metrics are served."},
+      {"web.max-connections", FlagKind::kInt, "64",
+       "Open HTTP connections at most; further ones are closed at once and counted."},
+      {"web.read-timeout", FlagKind::kDuration, "10s",
+       "Time a client has to send a whole request header."},
+      {"web.idle-timeout", FlagKind::kDuration, "2m",
+       "Time a kept-alive connection may stay idle between requests."},
+      {"web.write-timeout", FlagKind::kDuration, "30s",
+       "Time a client has to read a whole response."},
+      {"scrape.timeout", FlagKind::kDuration, "10s",
+       "Longest a scrape may take; collectors still running then report success 0. "
+       "Lowered by Prometheus' X-Prometheus-Scrape-Timeout-Seconds header."},
+      {"scrape.timeout-offset", FlagKind::kDuration, "500ms",
+       "Subtracted from X-Prometheus-Scrape-Timeout-Seconds so the answer arrives in time."},
+      {"path.rootfs", FlagKind::kPath, "/", "Root of the host's filesystem (e.g. /host)."},
+      {"path.procfs", FlagKind::kPath, "/proc", "Mount point of the host's proc filesystem."},
+      {"path.sysfs", FlagKind::kPath, "/sys", "Mount point of the host's sys filesystem."},
+      {"log.level", FlagKind::kLogLevel, "info", "Log level: debug, info, warn or error."},
+      {"log.format", FlagKind::kLogFormat, "logfmt", "Log format: logfmt or json."},
+      {"collector.disable-defaults", FlagKind::kBool, "false",
+       "Disable every collector not enabled explicitly with --collector.<name>."},
+  };
+  return kFlags;
+}
+
+std::string EnvNameForFlag(std::string_view flag) {
+  std::string env(kEnvPrefix);
+  for (char c : flag) {
+    if (c == '.' || c == '-') {
+      env += '_';
+    } else {
+      env += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  return env;
+}
+
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  struct Unit {
+    std::string_view suffix;
+    int64_t ms;
+  };
+  // Order matters: "ms" before "m" and "s"; units must appear largest first.
+  static constexpr Unit kUnits[] = {{"y", 365LL * 24 * 3600 * 1000},
+                                    {"w", 7LL * 24 * 3600 * 1000},
+                                    {"d", 24LL * 3600 * 1000},
+                                    {"h", 3600LL * 1000},
+                                    {"ms", 1},
+                                    {"m", 60LL * 1000},
+                                    {"s", 1000}};
+  constexpr auto kRank = [](std::string_view u) {
+    constexpr std::string_view kOrder[] = {"y", "w", "d", "h", "m", "s", "ms"};
+    return std::find(std::begin(kOrder), std::end(kOrder), u) - std::begin(kOrder);
+  };
+  int64_t total = 0;
+  int64_t last_rank = -1;
+  size_t i = 0;
+  while (i < text.size()) {
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), n);
+    if (ec != std::errc() || n < 0) {
+      return std::nullopt;
+    }
+    i = static_cast<size_t>(end - text.data());
+    const Unit* unit = nullptr;
+    for (const auto& u : kUnits) {
+      if (text.substr(i, u.suffix.size()) == u.suffix) {
+        unit = &u;
+        break;
+      }
+    }
+    if (unit == nullptr) {
+      return std::nullopt;
+    }
+    const int64_t rank = kRank(unit->suffix);
+    if (rank <= last_rank || n > INT64_MAX / unit->ms / 2) {
+      return std::nullopt;
+    }
+    last_rank = rank;
+    total += n * unit->ms;
+    i += unit->suffix.size();
+  }
+  return std::chrono::milliseconds(total);
+}
+
+std::string FormatDuration(std::chrono::milliseconds d) {
+  int64_t ms = d.count();
+  if (ms == 0) {
+    return "0s";
+  }
+  std::string out;
+  const std::pair<int64_t, const char*> kParts[] = {{3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
+  for (const auto& [size, unit] : kParts) {
+    if (ms >= size) {
+      out += std::to_string(ms / size) + unit;
+      ms %= size;
+    }
+  }
+  return out;
+}
+
+std::optional<bool> ParseBool(std::string_view text) {
+  if (text == "true" || text == "1" || text == "yes") return true;
+  if (text == "false" || text == "0" || text == "no") return false;
+  return std::nullopt;
+}
+
+bool Config::CollectorEnabled(std::string_view name) const {
+  for (const auto& [n, on] : collectors) {
+    if (n == name) {
+      return on;
+    }
+  }
+  return false;
+}
+
+const std::string& Config::Get(std::string_view flag) const {
+  auto it = values.find(flag);
+  if (it == values.end()) {
+    throw std::logic_error("unknown flag " + std::string(flag));
+  }
+  return it->second;
+}
+
+std::chrono::milliseconds Config::GetDuration(std::string_view flag) const {
+  return ParseDuration(Get(flag)).value_or(std::chrono::milliseconds(0));
+}
+
+int64_t Config::GetInt(std::string_view flag) const {
+  const std::string& v = Get(flag);
+  int64_t n = 0;
+  std::from_chars(v.data(), v.data() + v.size(), n);
+  return n;
+}
+
+bool Config::GetBool(std::string_view flag) const { return ParseBool(Get(flag)).value_or(false); }
+
+ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* const* envp,
+                              const std::vector<CollectorFlags>& collectors) {
+  using Action = ParseOutcome::Action;
+  ParseOutcome outcome;
+  auto fail = [&](std::string msg) {
+    outcome.action = Action::kError;
+    outcome.message = std::move(msg);
+    return outcome;
+  };
+  const std::vector<FlagSpec> flags = AllValueFlags(collectors);
+
+  po::options_description desc;
+  desc.add_options()("help,h", "")("version", "");
+  for (const auto& f : flags) {
+    if (f.kind == FlagKind::kBool) {
+      desc.add_options()(f.name.c_str(), po::value<std::string>()->implicit_value("true"), "");
+      desc.add_options()(("no-" + f.name).c_str(), po::bool_switch(), "");
+    } else {
+      desc.add_options()(f.name.c_str(), po::value<std::string>(), "");
+    }
+  }
+  po::variables_map cli;
+  try {
+    po::store(po::command_line_parser(argc, argv)
+                  .options(desc)
+                  .style(po::command_line_style::unix_style &
+                         ~po::command_line_style::allow_guessing &
+                         ~po::command_line_style::allow_sticky)
+                  .run(),
+              cli);
+  } catch (const po::error& e) {
+    return fail(std::string(e.what()) + " (see --help)");
+  }
+  if (cli.count("help")) {
+    outcome.action = Action::kHelp;
+    outcome.message = HelpText(collectors);
+    return outcome;
+  }
+  if (cli.count("version")) {
+    outcome.action = Action::kVersion;
+    outcome.message = std::string("swarmscope ") + kVersion + " (revision " + kRevision + ")\n";
+    return outcome;
+  }
+
+  // Environment: SWARMSCOPE_* only; a name that matches no flag is a mistake worth stopping for.
+  std::map<std::string, std::string, std::less<>> env;
+  for (const char* const* e = envp; e != nullptr && *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    const size_t eq = kv.find('=');
+    if (kv.substr(0, kEnvPrefix.size()) == kEnvPrefix && eq != std::string_view::npos) {
+      env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+    }
+  }
+  std::map<std::string, const FlagSpec*, std::less<>> by_env;
+  for (const auto& f : flags) {
+    by_env[EnvNameForFlag(f.name)] = &f;
+  }
+  for (const auto& [name, value] : env) {
+    if (!by_env.count(name)) {
+      return fail("unknown environment variable " + name + " (see --help for the list)");
+    }
+  }
+
+  Config& config = outcome.config;
+  for (const auto& f : flags) {
+    std::string value = f.default_value;
+    std::string source = "default";
+    const std::string env_name = EnvNameForFlag(f.name);
+    if (auto it = env.find(env_name); it != env.end()) {
+      value = it->second;
+      source = env_name;
+    }
+    const bool on_cli = cli.count(f.name) > 0;
+    const bool negated = f.kind == FlagKind::kBool && cli.count("no-" + f.name) &&
+                         cli["no-" + f.name].as<bool>();
+    if (on_cli && negated) {
+      return fail("--" + f.name + " and --no-" + f.name + " both given");
+    }
+    if (on_cli) {
+      value = cli[f.name].as<std::string>();
+      source = "--" + f.name;
+    } else if (negated) {
+      value = "false";
+      source = "--no-" + f.name;
+    }
+    if (std::string err = Validate(f, value); !err.empty()) {
+      if (source.rfind("SWARMSCOPE_", 0) == 0) {
+        err += " (from " + source + ")";
+      }
+      return fail(err);
+    }
+    config.values[f.name] = value;
+  }
+
+  config.listen_address = config.Get("web.listen-address");
+  if (std::string err = ValidateListenAddress(config.listen_address); !err.empty()) {
+    return fail(err);
+  }
+  config.telemetry_path = config.Get("web.telemetry-path");
+  if (config.telemetry_path.empty() || config.telemetry_path[0] != '/' ||
+      config.telemetry_path == "/" || config.telemetry_path == "/healthz") {
+    return fail("invalid value \"" + config.telemetry_path +
+                "\" for --web.telemetry-path: expected a path such as /metrics, not / or /healthz");
+  }
+  config.max_connections = static_cast<int>(config.GetInt("web.max-connections"));
+  config.read_timeout = config.GetDuration("web.read-timeout");
+  config.idle_timeout = config.GetDuration("web.idle-timeout");
+  config.write_timeout = config.GetDuration("web.write-timeout");
+  config.scrape_timeout = config.GetDuration("scrape.timeout");
+  config.scrape_timeout_offset = config.GetDuration("scrape.timeout-offset");
+  if (config.scrape_timeout.count() == 0) {
+    return fail("invalid value \"0s\" for --scrape.timeout: must be longer than 0");
+  }
+  config.rootfs = config.Get("path.rootfs");
+  config.procfs = config.Get("path.procfs");
+  config.sysfs = config.Get("path.sysfs");
+  config.log_level = *ParseLogLevel(config.Get("log.level"));
+  config.log_format = *ParseLogFormat(config.Get("log.format"));
+
+  // --collector.disable-defaults turns off every collector not named on the command line or
+  // in the environment.
+  const bool disable_defaults = config.GetBool("collector.disable-defaults");
+  for (const auto& c : collectors) {
+    const std::string flag = CollectorFlagName(c.name);
+    bool on = config.GetBool(flag);
+    const bool explicit_choice = cli.count(flag) || cli.count("no-" + flag) ||
+                                 env.count(EnvNameForFlag(flag));
+    if (disable_defaults && !explicit_choice) {
+      on = false;
+    }
+    config.collectors.emplace_back(c.name, on);
+  }
+  return outcome;
+}
+
+std::string HelpText(const std::vector<CollectorFlags>& collectors) {
+  std::ostringstream out;
+  out << "usage: swarmscope [flags]\n\n"
+         "Swarm-native metrics collector: cgroups, Docker, Ceph and keepalived as Prometheus\n"
+         "metrics. Every flag can also be set by the environment variable shown; a flag on\n"
+         "the command line wins over the environment.\n\n"
+         "Flags:\n"
+         "  -h, --help     Show this help and exit.\n"
+         "      --version  Show the version and exit.\n";
+  for (const auto& f : AllValueFlags(collectors)) {
+    out << "      --" << (f.kind == FlagKind::kBool ? "[no-]" : "") << f.name;
+    if (f.kind != FlagKind::kBool) {
+      out << "=VALUE";
+    }
+    out << "\n          " << f.help << "\n          env " << EnvNameForFlag(f.name)
+        << ", default \"" << f.default_value << "\"\n";
+  }
+  return out.str();
+}
+
+std::string FlagsMarkdown(const std::vector<CollectorFlags>& collectors) {
+  std::ostringstream out;
+  out << "| flag | environment variable | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& f : AllValueFlags(collectors)) {
+    std::string help = f.help;
+    std::replace(help.begin(), help.end(), '|', '/');
+    out << "| `--" << (f.kind == FlagKind::kBool ? "[no-]" : "") << f.name << "` | `"
+        << EnvNameForFlag(f.name) << "` | `" << f.default_value << "` | " << help << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace swarmscope

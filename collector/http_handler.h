@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "collector/exporter.h"
+
+namespace swarmscope {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::empty_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+/// Produces the exposition for one scrape that must answer by the given deadline.
+using ScrapeFunction = std::function<void(Clock::time_point deadline, std::string& out)>;
+
+/// Settings of the request handler.
+struct HandlerOptions {
+  std::string telemetry_path = "/metrics";
+  std::chrono::milliseconds scrape_timeout{10000};
+  std::chrono::milliseconds scrape_timeout_offset{500};
+  std::vector<std::string> collectors;  ///< enabled collectors, for the landing page
+};
+
+/// HTTP request handling as a pure function of the request: no socket, no server state.
+/// GET/HEAD on the telemetry path (gzip when accepted), /healthz, a landing page at /,
+/// 404 for unknown paths and 405 for other methods.
+class HttpHandler {
+ public:
+  HttpHandler(HandlerOptions options, ScrapeFunction scrape);
+
+  HttpResponse Handle(const HttpRequest& request) const;
+
+  /// Whether Handle() can answer without waiting (everything but a scrape), so a server may
+  /// answer it on its I/O thread.
+  bool IsQuick(const HttpRequest& request) const;
+
+  /// The `handler` label of swarmscope_http_requests_total for a request target.
+  std::string_view HandlerName(std::string_view target) const;
+
+  /// The scrape deadline for a request received at `now`: --scrape.timeout, lowered by
+  /// X-Prometheus-Scrape-Timeout-Seconds minus --scrape.timeout-offset.
+  Clock::time_point Deadline(const HttpRequest& request, Clock::time_point now) const;
+
+ private:
+  HttpResponse Metrics(const HttpRequest& request) const;
+  HttpResponse Landing(const HttpRequest& request) const;
+
+  HandlerOptions options_;
+  ScrapeFunction scrape_;
+};
+
+/// The path of a request target, without query or fragment.
+std::string_view TargetPath(std::string_view target);
+
+/// A plain-text response with the given status, for the handler and the server alike.
+HttpResponse TextResponse(const HttpRequest& request, unsigned status, std::string body);
+
+}  // namespace swarmscope

@@ -1,0 +1,229 @@
+#include "collector/metric_writer.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace swarmscope {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length of the valid UTF-8 sequence starting at s[i] (lead byte >= 0x80), or 0.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  size_t len = 0;
+  uint32_t min = 0;
+  uint32_t cp = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2, min = 0x80, cp = b0 & 0x1Fu;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3, min = 0x800, cp = b0 & 0x0Fu;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4, min = 0x10000, cp = b0 & 0x07u;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) {
+    return 0;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0u) != 0x80u) {
+      return 0;
+    }
+    cp = (cp << 6) | (b & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return len;
+}
+
+template <bool kEscapeQuote>
+void AppendEscaped(std::string& out, std::string_view value) {
+  size_t run_start = 0;
+  auto flush = [&](size_t end) { out.append(value.data() + run_start, end - run_start); };
+  for (size_t i = 0; i < value.size();) {
+    const char c = value[i];
+    if (static_cast<unsigned char>(c) < 0x80) {
+      if (c == '\\' || c == '\n' || (kEscapeQuote && c == '"')) {
+        flush(i);
+        out += '\\';
+        out += c == '\n' ? 'n' : c;
+        run_start = i + 1;
+      }
+      ++i;
+      continue;
+    }
+    const size_t len = Utf8SequenceLength(value, i);
+    if (len == 0) {
+      flush(i);
+      out += kReplacement;
+      run_start = ++i;
+    } else {
+      i += len;
+    }
+  }
+  flush(value.size());
+}
+
+template <typename T>
+void AppendChars(std::string& out, T value) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  out.append(buf, end);
+}
+
+}  // namespace
+
+void AppendEscapedLabelValue(std::string& out, std::string_view value) {
+  AppendEscaped<true>(out, value);
+}
+
+void AppendEscapedHelp(std::string& out, std::string_view help) {
+  AppendEscaped<false>(out, help);
+}
+
+void AppendValue(std::string& out, uint64_t value) { AppendChars(out, value); }
+
+void AppendValue(std::string& out, int64_t value) { AppendChars(out, value); }
+
+void AppendValue(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+    return;
+  }
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (value == std::trunc(value)) {
+    if (std::fabs(value) < kTwo63) {
+      AppendChars(out, static_cast<int64_t>(value));
+      return;
+    }
+    if (std::fabs(value) < 1e21) {
+      char buf[32];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed);
+      out.append(buf, end);
+      return;
+    }
+  }
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  out.append(buf, end);
+}
+
+LabelSet& LabelSet::Add(std::string_view name, std::string_view value) {
+  if (!text_.empty()) {
+    text_ += ',';
+  }
+  text_ += name;
+  text_ += "=\"";
+  AppendEscapedLabelValue(text_, value);
+  text_ += '"';
+  return *this;
+}
+
+LabelSet& LabelSet::Append(const LabelSet& other) {
+  if (!other.empty()) {
+    if (!text_.empty()) {
+      text_ += ',';
+    }
+    text_ += other.text_;
+  }
+  return *this;
+}
+
+void FamilyWriter::AddSeries(std::string_view rendered, std::string_view extra_name,
+                             std::string_view extra_value) {
+  body_ += spec_.name;
+  if (rendered.empty() && extra_name.empty()) {
+    body_ += ' ';
+    return;
+  }
+  body_ += '{';
+  body_ += rendered;
+  if (!extra_name.empty()) {
+    if (!rendered.empty()) {
+      body_ += ',';
+    }
+    body_ += extra_name;
+    body_ += "=\"";
+    AppendEscapedLabelValue(body_, extra_value);
+    body_ += '"';
+  }
+  body_ += "} ";
+}
+
+void FamilyWriter::AddSeriesRendered(std::string_view rendered, std::string_view extra_rendered) {
+  body_ += spec_.name;
+  if (rendered.empty() && extra_rendered.empty()) {
+    body_ += ' ';
+    return;
+  }
+  body_ += '{';
+  body_ += rendered;
+  if (!rendered.empty() && !extra_rendered.empty()) {
+    body_ += ',';
+  }
+  body_ += extra_rendered;
+  body_ += "} ";
+}
+
+std::string_view MetricTypeName(MetricType type) {
+  switch (type) {
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kGauge:
+      return "gauge";
+    case MetricType::kUntyped:
+      return "untyped";
+  }
+  return "untyped";
+}
+
+void AppendFamilyHeader(std::string& out, const MetricSpec& spec) {
+  out += "# HELP ";
+  out += spec.name;
+  out += ' ';
+  AppendEscapedHelp(out, spec.help);
+  out += "\n# TYPE ";
+  out += spec.name;
+  out += ' ';
+  out += MetricTypeName(spec.type);
+  out += '\n';
+}
+
+FamilyWriter& MetricWriter::Family(const MetricSpec& spec) {
+  for (auto& family : families_) {
+    if (family.spec_.name == spec.name) {
+      return family;
+    }
+  }
+  return families_.emplace_back(FamilyWriter(spec));
+}
+
+size_t MetricWriter::SizeHint() const {
+  size_t n = 0;
+  for (const auto& family : families_) {
+    n += family.body_.size() + family.spec_.help.size() + 2 * family.spec_.name.size() + 32;
+  }
+  return n;
+}
+
+void MetricWriter::Finish(std::string& out) {
+  out.reserve(out.size() + SizeHint());
+  for (auto& family : families_) {
+    if (family.body_.empty()) {
+      continue;
+    }
+    AppendFamilyHeader(out, family.spec_);
+    out += family.body_;
+  }
+  families_.clear();
+}
+
+}  // namespace swarmscope

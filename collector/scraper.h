@@ -1,0 +1,66 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "collector/exporter.h"
+#include "collector/self_metrics.h"
+
+namespace swarmscope {
+
+/// The scrape engine. Every enabled exporter runs on a small worker pool under a deadline;
+/// one that overruns or fails yields `swarmscope_scrape_collector_success 0` and the answer
+/// still goes out on time with everything else.
+///
+/// Single-flight per exporter: while a collection of an exporter is running, every scrape
+/// that needs that exporter waits for the same collection instead of starting another, so
+/// two Prometheus replicas do not double the cost and a hung source never piles up threads.
+class Scraper {
+ public:
+  Scraper(std::vector<NamedExporter> exporters, SelfMetrics& self, Logger& log);
+  ~Scraper();
+  Scraper(const Scraper&) = delete;
+  Scraper& operator=(const Scraper&) = delete;
+
+  /// Appends the data plane exposition, the per-scrape collector metrics and the self
+  /// metrics to `out`, returning no later than `deadline` (or at once after Cancel()).
+  void Scrape(Clock::time_point deadline, std::string& out);
+
+  /// Shutdown: waiting scrapes answer now, running collections see ctx.Expired().
+  void Cancel();
+
+  /// Waits up to `timeout` for running collections to end; false if some are still running.
+  bool WaitIdle(Clock::duration timeout);
+
+  /// Names of the exporters, in table order.
+  std::vector<std::string> Names() const;
+
+  /// Collections started so far (for tests of single-flight).
+  uint64_t collections_started() const { return started_.load(); }
+
+ private:
+  struct Run;
+  struct Slot;
+
+  std::shared_ptr<Run> StartOrJoin(Slot& slot, Clock::time_point deadline);
+  void Execute(Slot& slot, const std::shared_ptr<Run>& run);
+
+  SelfMetrics& self_;
+  Logger& log_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::atomic<bool> cancelled_{false};
+  std::atomic<uint64_t> started_{0};
+  // Completion of any run, and cancellation, are signalled here.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int running_ = 0;
+  boost::asio::thread_pool pool_;
+};
+
+}  // namespace swarmscope

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages swarmscope needs, and only those that are missing.
+#   provisioning/install-deps.sh build   # to build and run the collector
+#   provisioning/install-deps.sh test    # to build and run every test and benchmark
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake pkg-config git
+  libboost1.81-dev libboost-program-options1.81-dev
+  prometheus-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev
+)
+test_pkgs=(
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev          # libFuzzer and sanitizers
+  prometheus                        # promtool and a real Prometheus
+  wrk curl procps iproute2 python3
+)
+
+mode=${1:-build}
+case "$mode" in
+  build) wanted=("${build_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q >/dev/null
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

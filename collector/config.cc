@@ -176,6 +176,9 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
       return std::nullopt;
     }
     last_rank = rank;
+    if (total > INT64_MAX / 2 - n * unit->ms) {
+      return std::nullopt;
+    }
     total += n * unit->ms;
     i += unit->suffix.size();
   }
@@ -257,16 +260,28 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
   }
   po::variables_map cli;
   try {
-    po::store(po::command_line_parser(argc, argv)
-                  .options(desc)
-                  .style(po::command_line_style::unix_style &
-                         ~po::command_line_style::allow_guessing &
-                         ~po::command_line_style::allow_sticky)
-                  .run(),
-              cli);
+    const po::parsed_options parsed =
+        po::command_line_parser(argc, argv)
+            .options(desc)
+            .style(po::command_line_style::unix_style &
+                   ~po::command_line_style::allow_guessing &
+                   ~po::command_line_style::allow_sticky)
+            .run();
+    for (const auto& option : parsed.options) {
+      if (option.position_key >= 0 || option.string_key.empty()) {
+        const std::string arg = option.value.empty() ? "" : option.value.front();
+        return fail("unexpected positional argument '" + arg + "' (see --help)");
+      }
+    }
+    po::store(parsed, cli);
   } catch (const po::error& e) {
     return fail(std::string(e.what()) + " (see --help)");
   }
+  // bool_switch options are always present (defaulted to false); this asks if one was given.
+  auto negated_on_cli = [&cli](const std::string& flag) {
+    const auto it = cli.find("no-" + flag);
+    return it != cli.end() && !it->second.defaulted() && it->second.as<bool>();
+  };
   if (cli.count("help")) {
     outcome.action = Action::kHelp;
     outcome.message = HelpText(collectors);
@@ -307,8 +322,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
       source = env_name;
     }
     const bool on_cli = cli.count(f.name) > 0;
-    const bool negated = f.kind == FlagKind::kBool && cli.count("no-" + f.name) &&
-                         cli["no-" + f.name].as<bool>();
+    const bool negated = f.kind == FlagKind::kBool && negated_on_cli(f.name);
     if (on_cli && negated) {
       return fail("--" + f.name + " and --no-" + f.name + " both given");
     }
@@ -359,8 +373,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
   for (const auto& c : collectors) {
     const std::string flag = CollectorFlagName(c.name);
     bool on = config.GetBool(flag);
-    const bool explicit_choice = cli.count(flag) || cli.count("no-" + flag) ||
-                                 env.count(EnvNameForFlag(flag));
+    const bool explicit_choice =
+        cli.count(flag) || negated_on_cli(flag) || env.count(EnvNameForFlag(flag));
     if (disable_defaults && !explicit_choice) {
       on = false;
     }

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -87,15 +88,19 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
       Respond(request, SafeHandle(handler, request));
       return;
     }
-    // A scrape may wait up to its deadline: do it off the I/O thread.
-    asio::post(server_->handler_pool_, [self = shared_from_this(), &handler,
-                                        request = std::move(request)]() mutable {
-      HttpResponse response = SafeHandle(handler, request);
-      asio::post(self->stream_.get_executor(),
-                 [self, request = std::move(request), response = std::move(response)]() mutable {
-                   self->Respond(request, std::move(response));
-                 });
-    });
+    // A scrape may wait up to its deadline: do it off the I/O thread. The work guard keeps
+    // the io_context running (e.g. while draining at shutdown) until the answer is back.
+    asio::post(server_->handler_pool_,
+               [self = shared_from_this(), &handler, request = std::move(request),
+                work = asio::make_work_guard(server_->ioc_)]() mutable {
+                 HttpResponse response = SafeHandle(handler, request);
+                 asio::post(self->stream_.get_executor(),
+                            [self, request = std::move(request),
+                             response = std::move(response)]() mutable {
+                              self->Respond(request, std::move(response));
+                            });
+                 work.reset();
+               });
   }
 
   static HttpResponse SafeHandle(const HttpHandler& handler, const HttpRequest& request) {

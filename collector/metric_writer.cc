@@ -137,40 +137,52 @@ LabelSet& LabelSet::Append(const LabelSet& other) {
   return *this;
 }
 
-void FamilyWriter::AddSeries(std::string_view rendered, std::string_view extra_name,
-                             std::string_view extra_value) {
-  body_ += spec_.name;
-  if (rendered.empty() && extra_name.empty()) {
-    body_ += ' ';
-    return;
+std::string& FamilyWriter::Open() {
+  if (writer_.current_ != this) {
+    return writer_.Switch(*this);
   }
-  body_ += '{';
-  body_ += rendered;
-  if (!extra_name.empty()) {
-    if (!rendered.empty()) {
-      body_ += ',';
-    }
-    body_ += extra_name;
-    body_ += "=\"";
-    AppendEscapedLabelValue(body_, extra_value);
-    body_ += '"';
-  }
-  body_ += "} ";
+  return writer_.buffer_;
 }
 
-void FamilyWriter::AddSeriesRendered(std::string_view rendered, std::string_view extra_rendered) {
-  body_ += spec_.name;
+std::string& FamilyWriter::BeginSeries(std::string_view rendered, std::string_view extra_name,
+                                       std::string_view extra_value) {
+  std::string& out = Open();
+  out += spec_.name;
+  if (rendered.empty() && extra_name.empty()) {
+    out += ' ';
+    return out;
+  }
+  out += '{';
+  out += rendered;
+  if (!extra_name.empty()) {
+    if (!rendered.empty()) {
+      out += ',';
+    }
+    out += extra_name;
+    out += "=\"";
+    AppendEscapedLabelValue(out, extra_value);
+    out += '"';
+  }
+  out += "} ";
+  return out;
+}
+
+std::string& FamilyWriter::BeginSeriesRendered(std::string_view rendered,
+                                               std::string_view extra_rendered) {
+  std::string& out = Open();
+  out += spec_.name;
   if (rendered.empty() && extra_rendered.empty()) {
-    body_ += ' ';
-    return;
+    out += ' ';
+    return out;
   }
-  body_ += '{';
-  body_ += rendered;
+  out += '{';
+  out += rendered;
   if (!rendered.empty() && !extra_rendered.empty()) {
-    body_ += ',';
+    out += ',';
   }
-  body_ += extra_rendered;
-  body_ += "} ";
+  out += extra_rendered;
+  out += "} ";
+  return out;
 }
 
 std::string_view MetricTypeName(MetricType type) {
@@ -197,33 +209,72 @@ void AppendFamilyHeader(std::string& out, const MetricSpec& spec) {
   out += '\n';
 }
 
+MetricWriter::MetricWriter(Sink sink, size_t flush_bytes)
+    : sink_(std::move(sink)), flush_bytes_(flush_bytes) {}
+
 FamilyWriter& MetricWriter::Family(const MetricSpec& spec) {
   for (auto& family : families_) {
     if (family.spec_.name == spec.name) {
       return family;
     }
   }
-  return families_.emplace_back(FamilyWriter(spec));
+  return families_.emplace_back(FamilyWriter(*this, spec));
 }
 
-size_t MetricWriter::SizeHint() const {
-  size_t n = 0;
-  for (const auto& family : families_) {
-    n += family.body_.size() + family.spec_.help.size() + 2 * family.spec_.name.size() + 32;
+// The first sample of `family` after another family's: close the current one, open this.
+std::string& MetricWriter::Switch(FamilyWriter& family) {
+  if (current_ != nullptr) {
+    current_->state_ = FamilyWriter::State::kClosed;
   }
-  return n;
+  MaybeFlush();
+  if (family.state_ == FamilyWriter::State::kClosed) {
+    ++out_of_order_;
+  } else {
+    AppendFamilyHeader(buffer_, family.spec_);
+  }
+  family.state_ = FamilyWriter::State::kOpen;
+  current_ = &family;
+  return buffer_;
 }
 
-void MetricWriter::Finish(std::string& out) {
-  out.reserve(out.size() + SizeHint());
-  for (auto& family : families_) {
-    if (family.body_.empty()) {
-      continue;
-    }
-    AppendFamilyHeader(out, family.spec_);
-    out += family.body_;
+void MetricWriter::MaybeFlush() {
+  if (sink_ && buffer_.size() >= flush_bytes_) {
+    Flush();
   }
+}
+
+void MetricWriter::Flush() {
+  if (sink_ && !buffer_.empty()) {
+    sink_(buffer_);
+    buffer_.clear();
+  }
+}
+
+void MetricWriter::TakeInto(std::string& out) {
+  Flush();
+  out += buffer_;
+  Reset();
+}
+
+std::string MetricWriter::TakeBuffer() {
+  Flush();
+  std::string out = std::move(buffer_);
+  Reset();
+  buffer_ = std::string();
+  return out;
+}
+
+void MetricWriter::AdoptBuffer(std::string buffer) {
+  Reset();
+  buffer_ = std::move(buffer);
+  buffer_.clear();
+}
+
+void MetricWriter::Reset() {
+  buffer_.clear();
   families_.clear();
+  current_ = nullptr;
+  out_of_order_ = 0;
 }
 
 }  // namespace swarmscope

@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace swarmscope {
 
@@ -27,6 +29,16 @@ void AppendEscapedHelp(std::string& out, std::string_view help);
 void AppendValue(std::string& out, double value);
 void AppendValue(std::string& out, uint64_t value);
 void AppendValue(std::string& out, int64_t value);
+/// Any other integer type, without going through double.
+template <typename T>
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+void AppendValue(std::string& out, T value) {
+  if constexpr (std::is_signed_v<T>) {
+    AppendValue(out, static_cast<int64_t>(value));
+  } else {
+    AppendValue(out, static_cast<uint64_t>(value));
+  }
+}
 
 /// A label set rendered once (`a="x",b="y"`) and reused for every series that carries it,
 /// such as a container's id, name, image and swarm labels.
@@ -45,41 +57,42 @@ class LabelSet {
   std::string text_;
 };
 
-/// One family being written. Obtained from MetricWriter::Family; samples are kept in the
-/// family's own buffer, so an exporter may interleave families freely (e.g. container by
-/// container) and still get every family's samples grouped under one HELP/TYPE.
+class MetricWriter;
+
+/// A handle on one family of a MetricWriter. Samples go straight into the writer's
+/// buffer; HELP and TYPE are written before the first sample.
 class FamilyWriter {
  public:
   /// A sample with the given labels (may be empty).
   template <typename V>
   void Add(const LabelSet& labels, V value) {
-    AddSeries(labels.rendered(), {}, {});
-    AppendValue(body_, value);
-    body_ += '\n';
+    std::string& out = BeginSeries(labels.rendered(), {}, {});
+    AppendValue(out, value);
+    out += '\n';
   }
   /// A sample with the shared labels plus one extra label (e.g. `cpu="total"`).
   template <typename V>
   void Add(const LabelSet& labels, std::string_view extra_name, std::string_view extra_value,
            V value) {
-    AddSeries(labels.rendered(), extra_name, extra_value);
-    AppendValue(body_, value);
-    body_ += '\n';
+    std::string& out = BeginSeries(labels.rendered(), extra_name, extra_value);
+    AppendValue(out, value);
+    out += '\n';
   }
   /// A sample with the shared labels plus a second pre-rendered set.
   template <typename V>
   void Add(const LabelSet& labels, const LabelSet& extra, V value) {
-    AddSeriesRendered(labels.rendered(), extra.rendered());
-    AppendValue(body_, value);
-    body_ += '\n';
+    std::string& out = BeginSeriesRendered(labels.rendered(), extra.rendered());
+    AppendValue(out, value);
+    out += '\n';
   }
   /// A sample with an explicit timestamp in milliseconds since the epoch.
   template <typename V>
   void AddWithTimestamp(const LabelSet& labels, V value, int64_t timestamp_ms) {
-    AddSeries(labels.rendered(), {}, {});
-    AppendValue(body_, value);
-    body_ += ' ';
-    AppendValue(body_, timestamp_ms);
-    body_ += '\n';
+    std::string& out = BeginSeries(labels.rendered(), {}, {});
+    AppendValue(out, value);
+    out += ' ';
+    AppendValue(out, timestamp_ms);
+    out += '\n';
   }
   /// A sample without labels.
   template <typename V>
@@ -88,42 +101,70 @@ class FamilyWriter {
   }
 
   const MetricSpec& spec() const { return spec_; }
-  bool empty() const { return body_.empty(); }
 
  private:
   friend class MetricWriter;
-  explicit FamilyWriter(const MetricSpec& spec) : spec_(spec) {}
-  void AddSeries(std::string_view rendered, std::string_view extra_name,
-                 std::string_view extra_value);
-  void AddSeriesRendered(std::string_view rendered, std::string_view extra_rendered);
+  enum class State { kUnused, kOpen, kClosed };
+  FamilyWriter(MetricWriter& writer, const MetricSpec& spec) : writer_(writer), spec_(spec) {}
+  std::string& BeginSeries(std::string_view rendered, std::string_view extra_name,
+                           std::string_view extra_value);
+  std::string& BeginSeriesRendered(std::string_view rendered, std::string_view extra_rendered);
+  std::string& Open();
 
+  MetricWriter& writer_;
   MetricSpec spec_;
-  std::string body_;
+  State state_ = State::kUnused;
 };
 
 /// Streaming writer of the text exposition format 0.0.4 for the data plane.
 ///
-/// HELP and TYPE are written exactly once per family, families appear in the order they
-/// were first requested, samples in the order they were added. Families without samples
-/// are left out. No intermediate metric objects: samples go straight to text.
+/// Families are written one after the other (family-major): an exporter first gathers its
+/// data into plain structs, then writes each family's samples in turn. HELP and TYPE go out
+/// exactly once, before a family's first sample; families without samples are left out.
+/// Coming back to a family after another one has started breaks the format: the sample is
+/// still written, and counted in out_of_order() so tests catch it.
+///
+/// The buffer keeps its capacity between collections (a writer lives as long as its
+/// exporter), so a scrape does not fault in fresh memory. With a sink, text is handed over
+/// in chunks of about `flush_bytes` as it is produced, so a large exposition never needs to
+/// be held whole.
 class MetricWriter {
  public:
-  MetricWriter() = default;
+  using Sink = std::function<void(std::string_view chunk)>;
+  explicit MetricWriter(Sink sink = {}, size_t flush_bytes = 64 * 1024);
   MetricWriter(const MetricWriter&) = delete;
   MetricWriter& operator=(const MetricWriter&) = delete;
 
-  /// The family named by `spec`, created on first use. The reference stays valid for the
-  /// writer's lifetime. Requesting a name again returns the same family.
+  /// The family named by `spec`, created on first use. The reference stays valid until
+  /// Reset(). Requesting a name again returns the same family.
   FamilyWriter& Family(const MetricSpec& spec);
 
-  /// Appends the whole exposition to `out` and clears the writer.
-  void Finish(std::string& out);
+  /// The text written since the last Take/Reset (everything, when there is no sink).
+  const std::string& text() const { return buffer_; }
+  /// Hands what is buffered to the sink (no-op without one).
+  void Flush();
+  /// Appends the buffered text to `out` and starts a new exposition (keeps capacity).
+  void TakeInto(std::string& out);
+  /// Starts a new exposition: forgets families and text, keeps the buffer's capacity.
+  void Reset();
+  /// Moves the buffer (text and capacity) out and starts a new exposition.
+  std::string TakeBuffer();
+  /// Starts a new exposition in `buffer`'s memory (its text is discarded).
+  void AdoptBuffer(std::string buffer);
 
-  /// Bytes the exposition will take, for reserving.
-  size_t SizeHint() const;
+  size_t out_of_order() const { return out_of_order_; }
 
  private:
+  friend class FamilyWriter;
+  std::string& Switch(FamilyWriter& family);
+  void MaybeFlush();
+
+  Sink sink_;
+  size_t flush_bytes_;
+  std::string buffer_;
   std::deque<FamilyWriter> families_;
+  FamilyWriter* current_ = nullptr;
+  size_t out_of_order_ = 0;
 };
 
 /// Appends `# HELP` and `# TYPE` lines for `spec`.

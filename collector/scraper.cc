@@ -21,8 +21,28 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 }  // namespace
 
+struct Scraper::Slot {
+  std::string name;
+  std::unique_ptr<Exporter> exporter;
+  ErrorReporter* errors = nullptr;
+  std::shared_ptr<Run> inflight;  // guarded by Scraper::mu_
+  // The text buffer of the last finished run, handed to the next run so that a collection
+  // writes into memory that is already mapped (fresh pages are costly) .
+  std::mutex spare_mu;
+  std::string spare;
+};
+
 // One collection of one exporter, shared by every scrape that waits for it.
 struct Scraper::Run {
+  explicit Run(Slot& owner) : slot(owner) {}
+  // The last scrape to let go of a run gives its buffer back to the slot.
+  ~Run() {
+    std::lock_guard lock(slot.spare_mu);
+    if (text.capacity() > slot.spare.capacity()) {
+      slot.spare = std::move(text);
+    }
+  }
+  Slot& slot;
   Clock::time_point started;
   Clock::time_point deadline;
   // Written by the worker before `done` is set under Scraper::mu_; read after.
@@ -32,13 +52,6 @@ struct Scraper::Run {
   std::string text;
 };
 
-struct Scraper::Slot {
-  std::string name;
-  std::unique_ptr<Exporter> exporter;
-  ErrorReporter* errors = nullptr;
-  std::shared_ptr<Run> inflight;  // guarded by Scraper::mu_
-  size_t size_hint = 0;           // last output size, for reserving
-};
 
 Scraper::Scraper(std::vector<NamedExporter> exporters, SelfMetrics& self, Logger& log)
     : self_(self), log_(log), pool_(PoolSize(exporters.size())) {
@@ -82,7 +95,7 @@ std::shared_ptr<Scraper::Run> Scraper::StartOrJoin(Slot& slot, Clock::time_point
   if (slot.inflight && !slot.inflight->done) {
     return slot.inflight;
   }
-  auto run = std::make_shared<Run>();
+  auto run = std::make_shared<Run>(slot);
   run->started = Clock::now();
   run->deadline = deadline;
   slot.inflight = run;
@@ -94,6 +107,11 @@ std::shared_ptr<Scraper::Run> Scraper::StartOrJoin(Slot& slot, Clock::time_point
 
 void Scraper::Execute(Slot& slot, const std::shared_ptr<Run>& run) {
   MetricWriter writer;
+  {
+    std::lock_guard lock(slot.spare_mu);
+    writer.AdoptBuffer(std::move(slot.spare));
+    slot.spare = std::string();
+  }
   ScrapeContext ctx(run->deadline, cancelled_, *slot.errors);
   bool ok = false;
   try {
@@ -104,9 +122,10 @@ void Scraper::Execute(Slot& slot, const std::shared_ptr<Run>& run) {
   } catch (...) {
     log_.Error("collector threw", {{"collector", slot.name}, {"error", "unknown exception"}});
   }
-  std::string text;
-  text.reserve(std::max(slot.size_hint, writer.SizeHint()));
-  writer.Finish(text);
+  if (writer.out_of_order() > 0) {
+    log_.Error("collector wrote a family in two places (a bug)", {{"collector", slot.name}});
+  }
+  std::string text = writer.TakeBuffer();
   const double seconds = Seconds(Clock::now() - run->started);
   if (Clock::now() > run->deadline) {
     log_.Warn("collector finished after its deadline",
@@ -115,7 +134,6 @@ void Scraper::Execute(Slot& slot, const std::shared_ptr<Run>& run) {
   self_.ObserveCollection(slot.name, seconds, ok, false);
   {
     std::lock_guard lock(mu_);
-    slot.size_hint = text.size();
     run->text = std::move(text);
     run->ok = ok;
     run->seconds = seconds;
@@ -152,28 +170,33 @@ void Scraper::Scrape(Clock::time_point deadline, std::string& out) {
     }
   }
   out.reserve(out.size() + total + 4096);
-  MetricWriter meta;
-  auto& durations = meta.Family(kCollectorDuration);
-  auto& successes = meta.Family(kCollectorSuccess);
   const auto now = Clock::now();
+  std::vector<double> seconds(runs.size());
   for (size_t i = 0; i < runs.size(); ++i) {
     const Run& run = *runs[i];
-    LabelSet labels;
-    labels.Add("collector", slots_[i]->name);
     if (done[i]) {
       out += run.text;
-      durations.Add(labels, run.seconds);
-      successes.Add(labels, run.ok ? 1.0 : 0.0);
+      seconds[i] = run.seconds;
     } else {
-      durations.Add(labels, Seconds(now - run.started));
-      successes.Add(labels, 0.0);
+      seconds[i] = Seconds(now - run.started);
       self_.ObserveCollection(slots_[i]->name, 0, false, true);
       log_.Warn("collector did not finish before the scrape deadline",
                 {{"collector", slots_[i]->name},
-                 {"running_seconds", std::to_string(Seconds(now - run.started))}});
+                 {"running_seconds", std::to_string(seconds[i])}});
     }
   }
-  meta.Finish(out);
+  MetricWriter meta;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    LabelSet labels;
+    labels.Add("collector", slots_[i]->name);
+    meta.Family(kCollectorDuration).Add(labels, seconds[i]);
+  }
+  for (size_t i = 0; i < runs.size(); ++i) {
+    LabelSet labels;
+    labels.Add("collector", slots_[i]->name);
+    meta.Family(kCollectorSuccess).Add(labels, done[i] && runs[i]->ok ? 1.0 : 0.0);
+  }
+  meta.TakeInto(out);
   self_.Serialize(out);
 }
 

@@ -41,15 +41,15 @@ phase "unit, server and integration tests"
 (cd build/ci && ctest -j"$jobs" --output-on-failure) 2>&1 | tee build/ci/ctest.log
 record_ctest build/ci/ctest.log "${PIPESTATUS[0]}"
 
-phase "unit and server tests under ASan/UBSan"
+phase "every test again under ASan/UBSan (the daemon in the integration tests too)"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSWARMSCOPE_WERROR=ON \
   -DSANITIZE=address,undefined >/dev/null &&
-  cmake --build build/asan -j"$jobs" --target unit_tests 2>&1 | grep -Ev '^\[|^-- '
+  cmake --build build/asan -j"$jobs" --target unit_tests swarmscope 2>&1 | grep -Ev '^\[|^-- '
 if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   record "asan build" 1
 else
   (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest -j"$jobs" --output-on-failure -L unit) 2>&1 | tee build/asan/ctest.log
+    ctest -j"$jobs" --output-on-failure) 2>&1 | tee build/asan/ctest.log
   record_ctest build/asan/ctest.log "${PIPESTATUS[0]}"
 fi
 

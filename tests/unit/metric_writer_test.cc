@@ -1,6 +1,8 @@
 #include "collector/metric_writer.h"
 
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -308,6 +310,23 @@ TEST(MetricWriter, ParsedOutputEqualsTextSerializer) {
           << name << " " << a.samples[i].value << " vs " << b.samples[i].value;
     }
   }
+}
+
+// promtool (Debian's prometheus package) is the reference linter of the format.
+TEST(MetricWriter, OutputPassesPromtool) {
+  const std::string path = ::testing::TempDir() + "/writer_promtool.prom";
+  {
+    std::ofstream file(path);
+    file << WithWriter(MakeContent(12, 50, 7, 11));
+  }
+  const std::string cmd = "promtool check metrics < " + path + " 2>&1";
+  std::FILE* pipe = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof(buf), pipe)) output.append(buf, n);
+  const int status = ::pclose(pipe);
+  EXPECT_EQ(status, 0) << "promtool said:\n" << output;
 }
 
 }  // namespace

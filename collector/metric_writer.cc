@@ -137,6 +137,14 @@ LabelSet& LabelSet::Append(const LabelSet& other) {
   return *this;
 }
 
+void FamilyWriter::EndSample(std::string& out) {
+  if (writer_.timestamp_ms_ != 0) {
+    out += ' ';
+    AppendValue(out, writer_.timestamp_ms_);
+  }
+  out += '\n';
+}
+
 std::string& FamilyWriter::Open() {
   if (writer_.current_ != this) {
     return writer_.Switch(*this);
@@ -275,6 +283,7 @@ void MetricWriter::Reset() {
   families_.clear();
   current_ = nullptr;
   out_of_order_ = 0;
+  timestamp_ms_ = 0;
 }
 
 }  // namespace swarmscope

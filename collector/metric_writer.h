@@ -68,7 +68,7 @@ class FamilyWriter {
   void Add(const LabelSet& labels, V value) {
     std::string& out = BeginSeries(labels.rendered(), {}, {});
     AppendValue(out, value);
-    out += '\n';
+    EndSample(out);
   }
   /// A sample with the shared labels plus one extra label (e.g. `cpu="total"`).
   template <typename V>
@@ -76,14 +76,14 @@ class FamilyWriter {
            V value) {
     std::string& out = BeginSeries(labels.rendered(), extra_name, extra_value);
     AppendValue(out, value);
-    out += '\n';
+    EndSample(out);
   }
   /// A sample with the shared labels plus a second pre-rendered set.
   template <typename V>
   void Add(const LabelSet& labels, const LabelSet& extra, V value) {
     std::string& out = BeginSeriesRendered(labels.rendered(), extra.rendered());
     AppendValue(out, value);
-    out += '\n';
+    EndSample(out);
   }
   /// A sample with an explicit timestamp in milliseconds since the epoch.
   template <typename V>
@@ -110,6 +110,8 @@ class FamilyWriter {
                            std::string_view extra_value);
   std::string& BeginSeriesRendered(std::string_view rendered, std::string_view extra_rendered);
   std::string& Open();
+
+  void EndSample(std::string& out);
 
   MetricWriter& writer_;
   MetricSpec spec_;
@@ -154,6 +156,9 @@ class MetricWriter {
 
   size_t out_of_order() const { return out_of_order_; }
 
+  /// Gives every following sample an explicit timestamp (ms since the epoch); 0 = none.
+  void SetTimestamp(int64_t timestamp_ms) { timestamp_ms_ = timestamp_ms; }
+
  private:
   friend class FamilyWriter;
   std::string& Switch(FamilyWriter& family);
@@ -165,6 +170,7 @@ class MetricWriter {
   std::deque<FamilyWriter> families_;
   FamilyWriter* current_ = nullptr;
   size_t out_of_order_ = 0;
+  int64_t timestamp_ms_ = 0;
 };
 
 /// Appends `# HELP` and `# TYPE` lines for `spec`.

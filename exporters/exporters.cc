@@ -1,10 +1,12 @@
 #include "exporters/exporters.h"
 
+#include "exporters/cgroup/cgroup_exporter.h"
+
 namespace swarmscope {
 
 std::vector<ExporterSpec> BuiltinExporters() {
   return {
-      // One row per data source, e.g. CgroupExporterSpec(), added with its folder.
+      cgroup::CgroupExporterSpec(),
   };
 }
 

@@ -160,7 +160,7 @@ const std::vector<Row>& Table() {
       {{"container_fs_writes_total", MetricType::kCounter,
         "Cumulative count of writes completed (io.stat wios or blkio.throttle.io_serviced)."},
        [](FamilyWriter& f, const LabelSet& l, const Stats& s) { EmitIo(f, l, s, &IoDevice::writes, true); }},
-      {{"container_last_seen", MetricType::kGauge, "Last time a container was seen by the exporter."},
+      {{"container_last_seen", MetricType::kGauge, "Last time a container was seen by the exporter (the scrape's wall-clock time)."},
        nullptr},  // written by the exporter: the scrape's time
       {{"container_memory_cache", MetricType::kGauge,
         "Number of bytes of page cache memory (memory.stat total_cache or file)."},

@@ -300,16 +300,27 @@ TEST_F(BrokenTree, MissingControllersAndFilesAreNoData) {
   EXPECT_EQ(h.Errors("malformed_file"), 0);
 }
 
-TEST_F(BrokenTree, VanishedCgroupIsSkippedSilently) {
-  // The container's directory goes away between discovery and reading: simulate by making
-  // its files unreadable directories and removing it... simplest faithful case: remove it.
-  Harness h(root_);
-  fs::remove_all(dir_);
-  auto [out, ok] = h.Scrape();
-  EXPECT_TRUE(ok);
-  auto e = Parse(out);
-  EXPECT_EQ(testing::FindSample(e, "container_last_seen", {{"id", id_}}), nullptr);
-  EXPECT_EQ(h.Errors("malformed_file"), 0);
+TEST_F(BrokenTree, CgroupRemovedBetweenDiscoveryAndReadIsSkippedSilently) {
+  std::FILE* devnull = std::fopen("/dev/null", "w");
+  Logger log(LogLevel::kError, LogFormat::kLogfmt, devnull);
+  SelfMetrics self(log);
+  std::atomic<bool> cancelled{false};
+  ScrapeContext ctx(Clock::now() + std::chrono::seconds(10), cancelled, self.ErrorsFor("cgroup"));
+  const auto mounts = ParseMountInfo(ReadAll(root_ + "/proc/1/mountinfo"));
+  Reader reader(DiscoverLayout(mounts, PathMapper{root_, root_ + "/sys"}), root_ + "/proc", &ctx);
+  const auto targets = reader.Discover({"/system.slice"});
+  ASSERT_EQ(targets.size(), 3u);  // the root and two containers
+  EXPECT_EQ(targets[1].path, id_);
+  fs::remove_all(dir_);  // the container stops right after discovery
+  Stats stats;
+  EXPECT_FALSE(reader.Read(targets[1], stats));
+  Stats other;
+  EXPECT_TRUE(reader.Read(targets[2], other));
+  EXPECT_TRUE(other.memory_usage);
+  std::string text;
+  self.Serialize(text);
+  EXPECT_EQ(text.find("swarmscope_collector_errors_total{"), std::string::npos);
+  std::fclose(devnull);
 }
 
 TEST_F(BrokenTree, NoMountinfoFailsTheCollectorOnly) {

@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""The cgroup exporter on real cgroups of this machine.
+
+Creates container-like cgroups (/docker/<id>) in every cgroup hierarchy the kernel has
+mounted, moves real processes into them (a CPU burner with threads, a memory allocator, a
+process that overruns a small memory limit), and checks what swarmscope serves against the
+kernel's own files and against the expected direction of change. Run as root:
+
+    tests/integration/cgroup_test.py build/ci/swarmscope
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+BINARY = sys.argv[1]
+CHECKS = 0
+IDS = {
+    "busy": "5a" * 32,
+    "mem": "5b" * 32,
+    "oom": "5c" * 32,
+}
+
+
+def ok(what):
+    global CHECKS
+    CHECKS += 1
+    print(f"ok: {what}", flush=True)
+
+
+def fail(what):
+    print(f"FAIL: {what}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def hierarchies():
+    """Mount point of every cgroup hierarchy, from mountinfo (never assume a layout)."""
+    out = {}
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fstype, _, supers = right.split()[:3]
+            mount_point = left.split()[4]
+            if fstype == "cgroup2":
+                out["unified"] = mount_point
+            elif fstype == "cgroup":
+                for c in ("cpu", "cpuacct", "memory", "pids", "blkio"):
+                    if c in supers.split(","):
+                        out.setdefault(c, mount_point)
+    return out
+
+
+H = hierarchies()
+V2 = "memory" not in H
+
+
+def cgroup_dirs(cid):
+    return sorted({os.path.join(m, "docker", cid) for m in H.values()})
+
+
+def controller_dir(controller, cid):
+    return os.path.join(H["unified" if V2 else controller], "docker", cid)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def make_cgroup(cid):
+    for d in cgroup_dirs(cid):
+        os.makedirs(d, exist_ok=True)
+
+
+def remove_cgroup(cid):
+    for d in cgroup_dirs(cid):
+        for _ in range(50):
+            try:
+                os.rmdir(d)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
+WORKER = r"""
+import os, sys, threading, time
+dirs = sys.argv[1].split(":")
+mode = sys.argv[2]
+for d in dirs:
+    with open(os.path.join(d, "cgroup.procs"), "w") as f:
+        f.write(str(os.getpid()))
+sys.stdout.write("joined\n"); sys.stdout.flush()
+if mode == "busy":
+    def burn():
+        x = 0
+        while True:
+            x += 1
+    for _ in range(3):
+        threading.Thread(target=burn, daemon=True).start()
+    burn()
+elif mode == "mem":
+    blocks = []
+    for line in sys.stdin:
+        n = int(line)
+        if n > 0:
+            b = bytearray(n << 20)
+            for i in range(0, len(b), 4096):
+                b[i] = 1
+            blocks.append(b)
+            del b
+        else:
+            blocks.clear()
+        sys.stdout.write("done\n"); sys.stdout.flush()
+elif mode == "oom":
+    blocks = []
+    while True:
+        b = bytearray(8 << 20)
+        for i in range(0, len(b), 4096):
+            b[i] = 1
+        blocks.append(b)
+"""
+
+
+def start_worker(cid, mode):
+    p = subprocess.Popen([sys.executable, "-c", WORKER, ":".join(cgroup_dirs(cid)), mode],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    if p.stdout.readline().strip() != "joined":
+        fail(f"worker {mode} did not join its cgroup")
+    return p
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Daemon:
+    def __init__(self):
+        self.port = free_port()
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([BINARY, f"--web.listen-address=127.0.0.1:{self.port}",
+                                      "--log.level=warn"], stdout=self.log, stderr=self.log)
+        for _ in range(100):
+            try:
+                self.get("/healthz")
+                return
+            except OSError:
+                time.sleep(0.05)
+        fail("swarmscope did not start")
+
+    def get(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
+            return r.read().decode()
+
+    def scrape(self):
+        text = self.get("/metrics")
+        samples = {}
+        for line in text.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)', line)
+            if m:
+                samples[(m.group(1), m.group(2) or "")] = float(m.group(3))
+        return text, samples
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=5)
+        self.log.seek(0)
+        return rc, self.log.read().decode()
+
+
+def value(samples, name, cid, extra=""):
+    """The sample of `name` for container `cid` (any label order), or None."""
+    for (n, labels), v in samples.items():
+        if n == name and f'id="/docker/{cid}"' in labels and extra in labels:
+            return v
+    return None
+
+
+def main():
+    if os.geteuid() != 0:
+        fail("needs root to create cgroups")
+    print(f"hierarchies: {H}", flush=True)
+    workers = []
+    daemon = None
+    created_parents = [os.path.join(m, "docker") for m in H.values()
+                       if not os.path.isdir(os.path.join(m, "docker"))]
+    try:
+        for cid in IDS.values():
+            make_cgroup(cid)
+        # The OOM victim gets a small limit before it starts.
+        oom_dir = controller_dir("memory", IDS["oom"])
+        if V2:
+            open(os.path.join(oom_dir, "memory.max"), "w").write(str(32 << 20))
+            open(os.path.join(oom_dir, "memory.swap.max"), "w").write("0")
+        else:
+            open(os.path.join(oom_dir, "memory.limit_in_bytes"), "w").write(str(32 << 20))
+        busy = start_worker(IDS["busy"], "busy")
+        mem = start_worker(IDS["mem"], "mem")
+        workers += [busy, mem]
+        daemon = Daemon()
+
+        # CPU: grows between scrapes, and sits between the kernel's counter read just before
+        # and just after the scrape.
+        usage_file = os.path.join(controller_dir("cpuacct", IDS["busy"]),
+                                  "cpu.stat" if V2 else "cpuacct.usage")
+
+        def kernel_cpu_seconds():
+            text = read(usage_file)
+            if V2:
+                return int(re.search(r"usage_usec (\d+)", text).group(1)) / 1e6
+            return int(text) / 1e9
+
+        before = kernel_cpu_seconds()
+        text, s1 = daemon.scrape()
+        after = kernel_cpu_seconds()
+        cpu1 = value(s1, "container_cpu_usage_seconds_total", IDS["busy"], 'cpu="total"')
+        if cpu1 is None or not before <= cpu1 <= after:
+            fail(f"cpu usage {cpu1} not within the kernel's {before}..{after}")
+        ok(f"CPU usage matches the kernel's counter ({before:.3f} <= {cpu1:.3f} <= {after:.3f})")
+        time.sleep(1.0)
+        _, s2 = daemon.scrape()
+        cpu2 = value(s2, "container_cpu_usage_seconds_total", IDS["busy"], 'cpu="total"')
+        if not cpu2 > cpu1 + 0.3:
+            fail(f"cpu usage did not grow with a busy process: {cpu1} -> {cpu2}")
+        ok(f"CPU usage grows with a busy process ({cpu1:.2f} -> {cpu2:.2f} s in 1 s)")
+
+        # Threads and processes: one process, four threads.
+        threads = value(s2, "container_threads", IDS["busy"])
+        procs = value(s2, "container_processes", IDS["busy"])
+        if threads != 4 or procs != 1:
+            fail(f"threads {threads}, processes {procs}; expected 4 and 1")
+        ok("threads and processes counted (4 threads in 1 process)")
+
+        # Memory: the working set follows an allocation of 64 MiB and its release.
+        _, s = daemon.scrape()
+        ws0 = value(s, "container_memory_working_set_bytes", IDS["mem"])
+        mem.stdin.write("64\n")
+        mem.stdin.flush()
+        mem.stdout.readline()
+        _, s = daemon.scrape()
+        ws1 = value(s, "container_memory_working_set_bytes", IDS["mem"])
+        usage_path = os.path.join(controller_dir("memory", IDS["mem"]),
+                                  "memory.current" if V2 else "memory.usage_in_bytes")
+        kernel_usage = int(read(usage_path))
+        scraped_usage = value(s, "container_memory_usage_bytes", IDS["mem"])
+        if not ws1 - ws0 >= 60 << 20:
+            fail(f"working set did not follow a 64 MiB allocation: {ws0} -> {ws1}")
+        if abs(scraped_usage - kernel_usage) > 4 << 20:
+            fail(f"memory usage {scraped_usage} far from the kernel's {kernel_usage}")
+        mem.stdin.write("0\n")
+        mem.stdin.flush()
+        mem.stdout.readline()
+        _, s = daemon.scrape()
+        ws2 = value(s, "container_memory_working_set_bytes", IDS["mem"])
+        if not ws1 - ws2 >= 60 << 20:
+            fail(f"working set did not drop after freeing 64 MiB: {ws1} -> {ws2}")
+        ok(f"working set follows the allocation ({ws0 / 2**20:.0f} -> {ws1 / 2**20:.0f} -> "
+           f"{ws2 / 2**20:.0f} MiB); usage matches the kernel's")
+
+        # OOM: a process that overruns a 32 MiB limit is killed and counted.
+        victim = start_worker(IDS["oom"], "oom")
+        victim.wait(timeout=30)
+        if victim.returncode != -signal.SIGKILL:
+            fail(f"the OOM victim ended with {victim.returncode}, not SIGKILL")
+        _, s = daemon.scrape()
+        ooms = value(s, "container_oom_events_total", IDS["oom"])
+        limit = value(s, "container_spec_memory_limit_bytes", IDS["oom"])
+        if not ooms or ooms < 1:
+            fail(f"container_oom_events_total is {ooms} after an OOM kill")
+        if limit != 32 << 20:
+            fail(f"memory limit {limit}, expected 32 MiB")
+        ok(f"OOM kill counted (container_oom_events_total {ooms:.0f}, limit {limit / 2**20:.0f} MiB)")
+
+        # Containers come and go during scrapes: every scrape still succeeds.
+        churn_ids = [f"{i:02x}" * 32 for i in range(0x60, 0x70)]
+        for round_ in range(15):
+            for cid in churn_ids:
+                make_cgroup(cid)
+            text, s = daemon.scrape()
+            for cid in churn_ids[: 8]:
+                remove_cgroup(cid)
+            text, s = daemon.scrape()
+            for cid in churn_ids[8:]:
+                remove_cgroup(cid)
+            if s.get(("swarmscope_scrape_collector_success", '{collector="cgroup"}')) != 1:
+                fail(f"cgroup collector failed while cgroups came and went (round {round_})")
+        ok("cgroups created and removed between and during scrapes: collector success stays 1")
+
+        # The whole scrape of this host passes promtool.
+        text, _ = daemon.scrape()
+        check = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
+                               capture_output=True)
+        if check.returncode != 0:
+            fail(f"promtool check metrics: {check.stdout}{check.stderr}")
+        ok("promtool check metrics passes on a scrape of this host")
+
+        rc, log = daemon.stop()
+        daemon = None
+        if rc != 0:
+            fail(f"daemon exit code {rc}")
+        if "level=error" in log:
+            fail(f"errors in the daemon log:\n{log}")
+    finally:
+        if daemon is not None:
+            daemon.stop()
+        for w in workers:
+            w.kill()
+            w.wait()
+        time.sleep(0.2)
+        for cid in list(IDS.values()) + [f"{i:02x}" * 32 for i in range(0x60, 0x70)]:
+            remove_cgroup(cid)
+        for d in created_parents:  # leave the machine as it was
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+    print(f"cgroup_test: {CHECKS} checks passed")
+
+
+if __name__ == "__main__":
+    main()

@@ -42,18 +42,41 @@ double QValue(std::string_view params) {
 }  // namespace
 
 bool GzipCompress(std::string_view in, std::string& out, int level) {
+  return GzipCompress(std::vector<std::string_view>{in}, out, level);
+}
+
+bool GzipCompress(const std::vector<std::string_view>& pieces, std::string& out, int level) {
+  if (pieces.empty()) {
+    return GzipCompress(std::vector<std::string_view>{std::string_view()}, out, level);
+  }
   z_stream zs{};
   if (deflateInit2(&zs, level, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     return false;
   }
+  size_t total = 0;
+  for (auto p : pieces) total += p.size();
+  // Metrics text compresses about tenfold; grow as needed.
   const size_t start = out.size();
-  out.resize(start + deflateBound(&zs, in.size()));
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data() + start);
-  zs.avail_out = static_cast<uInt>(out.size() - start);
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(start + zs.total_out);
+  out.resize(start + total / 8 + 4096);
+  size_t produced = 0;
+  int rc = Z_OK;
+  for (size_t i = 0; i < pieces.size() && rc == Z_OK; ++i) {
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(pieces[i].data()));
+    zs.avail_in = static_cast<uInt>(pieces[i].size());
+    const int flush = i + 1 == pieces.size() ? Z_FINISH : Z_NO_FLUSH;
+    do {
+      if (start + produced == out.size()) {
+        out.resize(out.size() + out.size() / 2 + 4096);
+      }
+      zs.next_out = reinterpret_cast<Bytef*>(out.data() + start + produced);
+      zs.avail_out = static_cast<uInt>(out.size() - start - produced);
+      const uInt before = zs.avail_out;
+      rc = deflate(&zs, flush);
+      produced += before - zs.avail_out;
+    } while (rc == Z_OK && (zs.avail_out == 0 || (flush == Z_FINISH) || zs.avail_in > 0));
+    if (rc == Z_BUF_ERROR) rc = Z_OK;  // no progress possible: more input needed
+  }
+  out.resize(start + produced);
   deflateEnd(&zs);
   return rc == Z_STREAM_END;
 }

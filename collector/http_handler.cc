@@ -122,19 +122,19 @@ HttpResponse HttpHandler::Handle(const HttpRequest& request) const {
 }
 
 HttpResponse HttpHandler::Metrics(const HttpRequest& request) const {
-  std::string body;
-  scrape_(Deadline(request, Clock::now()), body);
+  ScrapeOutput scraped;
+  scrape_(Deadline(request, Clock::now()), scraped);
   HttpResponse res{http::status::ok, request.version()};
   res.set(http::field::content_type, kExpositionType);
   res.set(http::field::vary, "Accept-Encoding");
   const auto accept = request.find(http::field::accept_encoding);
   std::string compressed;
   if (accept != request.end() && AcceptsGzip(accept->value()) &&
-      GzipCompress(body, compressed)) {
+      GzipCompress(scraped.Pieces(), compressed)) {
     res.set(http::field::content_encoding, "gzip");
     res.body() = std::move(compressed);
   } else {
-    res.body() = std::move(body);
+    scraped.AppendTo(res.body());
   }
   return Finish(request, std::move(res));
 }

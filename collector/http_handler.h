@@ -11,6 +11,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "collector/exporter.h"
+#include "collector/scrape_output.h"
 
 namespace swarmscope {
 
@@ -18,7 +19,7 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::empty_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 /// Produces the exposition for one scrape that must answer by the given deadline.
-using ScrapeFunction = std::function<void(Clock::time_point deadline, std::string& out)>;
+using ScrapeFunction = std::function<void(Clock::time_point deadline, ScrapeOutput& out)>;
 
 /// Settings of the request handler.
 struct HandlerOptions {

@@ -1,5 +1,7 @@
 #include "collector/http_server.h"
 
+#include <malloc.h>
+
 #include <optional>
 
 #include <boost/asio/ip/v6_only.hpp>
@@ -94,6 +96,9 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
                [self = shared_from_this(), &handler, request = std::move(request),
                 work = asio::make_work_guard(server_->ioc_)]() mutable {
                  HttpResponse response = SafeHandle(handler, request);
+                 // A scrape frees megabytes at once: hand them back to the kernel now
+                 // rather than keep them as resident memory until the next scrape.
+                 ::malloc_trim(0);
                  asio::post(self->stream_.get_executor(),
                             [self, request = std::move(request),
                              response = std::move(response)]() mutable {

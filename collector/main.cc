@@ -1,5 +1,7 @@
 // swarmscope: the collector daemon.
 
+#include <malloc.h>
+
 #include <csignal>
 #include <exception>
 #include <iostream>
@@ -12,6 +14,9 @@ extern char** environ;
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  // Few threads ever allocate much (the scrape workers); more malloc arenas only keep more
+  // freed memory resident.
+  ::mallopt(M_ARENA_MAX, 2);
   try {
     const std::vector<swarmscope::ExporterSpec> specs = swarmscope::BuiltinExporters();
     const swarmscope::ParseOutcome parsed =

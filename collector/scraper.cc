@@ -147,6 +147,12 @@ void Scraper::Execute(Slot& slot, const std::shared_ptr<Run>& run) {
 }
 
 void Scraper::Scrape(Clock::time_point deadline, std::string& out) {
+  ScrapeOutput pieces;
+  Scrape(deadline, pieces);
+  pieces.AppendTo(out);
+}
+
+void Scraper::Scrape(Clock::time_point deadline, ScrapeOutput& out) {
   std::vector<std::shared_ptr<Run>> runs;
   runs.reserve(slots_.size());
   for (auto& slot : slots_) {
@@ -159,23 +165,21 @@ void Scraper::Scrape(Clock::time_point deadline, std::string& out) {
     });
   }
 
-  // Runs that are done are immutable from here on; copy their text without the lock.
-  size_t total = 0;
+  // Runs that are done are immutable from here on: their text is borrowed, not copied.
   std::vector<bool> done(runs.size());
   {
     std::lock_guard lock(mu_);
     for (size_t i = 0; i < runs.size(); ++i) {
       done[i] = runs[i]->done;
-      total += done[i] ? runs[i]->text.size() : 0;
     }
   }
-  out.reserve(out.size() + total + 4096);
   const auto now = Clock::now();
   std::vector<double> seconds(runs.size());
   for (size_t i = 0; i < runs.size(); ++i) {
     const Run& run = *runs[i];
     if (done[i]) {
-      out += run.text;
+      out.keep_alive.push_back(runs[i]);
+      out.borrowed.push_back(run.text);
       seconds[i] = run.seconds;
     } else {
       seconds[i] = Seconds(now - run.started);
@@ -196,8 +200,8 @@ void Scraper::Scrape(Clock::time_point deadline, std::string& out) {
     labels.Add("collector", slots_[i]->name);
     meta.Family(kCollectorSuccess).Add(labels, done[i] && runs[i]->ok ? 1.0 : 0.0);
   }
-  meta.TakeInto(out);
-  self_.Serialize(out);
+  meta.TakeInto(out.tail);
+  self_.Serialize(out.tail);
 }
 
 }  // namespace swarmscope

@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "collector/exporter.h"
+#include "collector/scrape_output.h"
 #include "collector/self_metrics.h"
 
 namespace swarmscope {
@@ -30,6 +31,8 @@ class Scraper {
 
   /// Appends the data plane exposition, the per-scrape collector metrics and the self
   /// metrics to `out`, returning no later than `deadline` (or at once after Cancel()).
+  void Scrape(Clock::time_point deadline, ScrapeOutput& out);
+  /// The same, joined into one string (tests, tools).
   void Scrape(Clock::time_point deadline, std::string& out);
 
   /// Shutdown: waiting scrapes answer now, running collections see ctx.Expired().

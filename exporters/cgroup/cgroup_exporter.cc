@@ -419,22 +419,22 @@ Layout DiscoverLayout(const std::vector<Mount>& mounts, const PathMapper& paths)
 }
 
 Reader::Reader(Layout layout, std::string procfs, ScrapeContext* ctx)
-    : layout_(std::move(layout)), procfs_(std::move(procfs)), ctx_(ctx) {
+    : layout_(std::move(layout)), procfs_(std::move(procfs)), ctx_(ctx), base_(DiscoveryBase()) {
   char link[128];
   const ssize_t n = ::readlink((procfs_ + "/1/ns/net").c_str(), link, sizeof(link));
   if (n > 0) host_netns_.assign(link, static_cast<size_t>(n));
 }
 
-std::vector<Target> Reader::Discover(const std::vector<std::string>& parents) const {
-  std::string base;
+std::string Reader::DiscoveryBase() const {
   for (const char* c : {"memory", "cpuacct", "cpu", "pids"}) {
     auto it = layout_.v1.find(c);
-    if (it != layout_.v1.end()) {
-      base = it->second;
-      break;
-    }
+    if (it != layout_.v1.end()) return it->second;
   }
-  if (base.empty()) base = layout_.unified;
+  return layout_.unified;
+}
+
+std::vector<Target> Reader::Discover(const std::vector<std::string>& parents) const {
+  const std::string base = DiscoveryBase();
   std::vector<Target> targets = {{"/", ""}};
   for (const auto& parent : parents) {
     DIR* dir = ::opendir(Join(base, parent).c_str());
@@ -460,7 +460,6 @@ std::optional<std::string> Reader::File(const std::string& dir, const char* name
   const std::string path = dir + "/" + name;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT && ::access(dir.c_str(), F_OK) != 0) vanished_ = true;
     return std::nullopt;
   }
   std::string out;
@@ -469,8 +468,7 @@ std::optional<std::string> Reader::File(const std::string& dir, const char* name
     const ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      // ENODEV and friends: the cgroup was removed between open and read.
-      vanished_ = vanished_ || errno == ENODEV || errno == ENOENT;
+      // ENODEV: the cgroup was removed between open and read.
       ::close(fd);
       return std::nullopt;
     }
@@ -487,14 +485,16 @@ void Reader::Malformed(const std::string& file, std::string_view what) {
 }
 
 bool Reader::Read(const Target& target, Stats& s) {
-  vanished_ = false;
   if (!layout_.v1.empty()) {
     ReadV1(target.path, s);
+    // Hybrid: PSI lives in the cgroup2 tree, where a container may have no directory.
     if (layout_.hybrid()) ReadPressure(Join(layout_.unified, target.path), s);
   } else {
     ReadV2(Join(layout_.unified, target.path), s);
   }
-  return !vanished_;
+  // A container that stopped while being read is left out whole, silently: its files may
+  // have been half read.
+  return ::access(Join(base_, target.path).c_str(), F_OK) == 0;
 }
 
 std::optional<uint64_t> Reader::U64(const std::string& dir, const char* name,

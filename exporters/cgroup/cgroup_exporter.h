@@ -84,9 +84,10 @@ class Reader {
   Layout layout_;
   std::string procfs_;
   ScrapeContext* ctx_;
+  std::string DiscoveryBase() const;
+
   std::string host_netns_;
-  bool vanished_ = false;
-  std::string buf_;
+  std::string base_;  ///< the hierarchy containers are discovered in
 };
 
 /// The exporter table row for the cgroup exporter.

@@ -38,6 +38,15 @@ mkdir -p "$empty/proc" "$empty/sys"
 idle_flags=(--path.rootfs="$empty" --path.procfs="$empty/proc" --path.sysfs="$empty/sys")
 
 echo
+echo "## cgroup exporter: 100, 1000, 5000 containers (tmpfs fixture trees and real cgroups)"
+cg_iterations=7
+[ "$quick" = 1 ] && cg_iterations=1
+cg_sizes=100,1000,5000
+[ "$quick" = 1 ] && cg_sizes=100,1000
+echo "command: $build/tests/bench/cgroup_bench --iterations=$cg_iterations --containers=$cg_sizes --daemon=$bin --real"
+"$build/tests/bench/cgroup_bench" --iterations="$cg_iterations" --containers="$cg_sizes" --daemon="$bin" --real
+
+echo
 echo "## /metrics under wrk (every collector enabled, nothing to collect)"
 start_daemon "$work/wrk.log" "${idle_flags[@]}" --log.level=error
 for path in /healthz /metrics; do

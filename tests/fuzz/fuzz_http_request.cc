@@ -13,7 +13,7 @@ namespace {
 
 swarmscope::HttpHandler& Handler() {
   static swarmscope::HttpHandler handler(
-      swarmscope::HandlerOptions{}, [](swarmscope::Clock::time_point, std::string& out) {
+      swarmscope::HandlerOptions{}, [](swarmscope::Clock::time_point, swarmscope::ScrapeOutput& out) {
         out += "# HELP x A test.\n# TYPE x gauge\nx 1\n";
       });
   return handler;

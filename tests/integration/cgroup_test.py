@@ -25,6 +25,7 @@ IDS = {
     "busy": "5a" * 32,
     "mem": "5b" * 32,
     "oom": "5c" * 32,
+    "v1only": "5d" * 32,
 }
 
 
@@ -298,6 +299,17 @@ def main():
             if s.get(("swarmscope_scrape_collector_success", '{collector="cgroup"}')) != 1:
                 fail(f"cgroup collector failed while cgroups came and went (round {round_})")
         ok("cgroups created and removed between and during scrapes: collector success stays 1")
+
+        # On a hybrid host a container may have no directory in the cgroup2 tree (runc with
+        # the cgroupfs driver): it is still reported, just without PSI.
+        if "unified" in H and not V2:
+            os.rmdir(os.path.join(H["unified"], "docker", IDS["v1only"]))
+            _, s = daemon.scrape()
+            if value(s, "container_memory_usage_bytes", IDS["v1only"]) is None:
+                fail("a container without a cgroup2 directory is missing on a hybrid host")
+            if value(s, "container_pressure_cpu_waiting_seconds_total", IDS["v1only"]) is not None:
+                fail("PSI reported for a container without a cgroup2 directory")
+            ok("hybrid host: container without a cgroup2 directory reported, without PSI")
 
         # The whole scrape of this host passes promtool.
         text, _ = daemon.scrape()

@@ -13,7 +13,7 @@ using std::chrono::milliseconds;
 class HandlerTest : public ::testing::Test {
  protected:
   HandlerTest()
-      : handler_(Options(), [this](Clock::time_point deadline, std::string& out) {
+      : handler_(Options(), [this](Clock::time_point deadline, ScrapeOutput& out) {
           ++scrapes_;
           last_deadline_ = deadline;
           out += "# HELP up_test A test.\n# TYPE up_test gauge\nup_test 1\n";
@@ -143,6 +143,21 @@ TEST(AcceptsGzip, Cases) {
   EXPECT_FALSE(AcceptsGzip("gzip;q=0, *"));
   EXPECT_FALSE(AcceptsGzip("*;q=0"));
   EXPECT_FALSE(AcceptsGzip("gzipx"));
+}
+
+TEST(Gzip, PiecesCompressAsOneStream) {
+  std::vector<std::string> parts = {"", std::string(70000, 'x'), "middle\n", "", std::string(200000, 'y')};
+  std::vector<std::string_view> views(parts.begin(), parts.end());
+  std::string z;
+  ASSERT_TRUE(GzipCompress(views, z));
+  std::string back;
+  ASSERT_TRUE(GzipDecompress(z, back));
+  EXPECT_EQ(back, parts[1] + parts[2] + parts[4]);
+  std::string empty;
+  ASSERT_TRUE(GzipCompress(std::vector<std::string_view>{}, empty));
+  std::string nothing;
+  EXPECT_TRUE(GzipDecompress(empty, nothing));
+  EXPECT_TRUE(nothing.empty());
 }
 
 TEST(Gzip, RoundTrip) {

@@ -87,7 +87,7 @@ class ServerTest : public ::testing::Test {
     handler_options.collectors = scraper_->Names();
     handler_ = std::make_unique<HttpHandler>(
         handler_options,
-        [this](Clock::time_point deadline, std::string& out) { scraper_->Scrape(deadline, out); });
+        [this](Clock::time_point deadline, ScrapeOutput& out) { scraper_->Scrape(deadline, out); });
     server_ = std::make_unique<HttpServer>(ioc_, options, *handler_, self_, log_);
     ASSERT_EQ(server_->Listen("127.0.0.1:0"), "");
     server_->Start();

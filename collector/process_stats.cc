@@ -100,7 +100,7 @@ std::optional<std::string> ReadSmallFile(const std::string& path) {
     return std::nullopt;
   }
   std::string out;
-  char buf[4096];
+  char buf[8192];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0) {

@@ -456,27 +456,10 @@ std::vector<Target> Reader::Discover(const std::vector<std::string>& parents) co
   return targets;
 }
 
+// A cgroup removed between open and read fails the read (ENODEV): no data, and Read()
+// notices the directory is gone.
 std::optional<std::string> Reader::File(const std::string& dir, const char* name) {
-  const std::string path = dir + "/" + name;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return std::nullopt;
-  }
-  std::string out;
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      // ENODEV: the cgroup was removed between open and read.
-      ::close(fd);
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
+  return ReadSmallFile(dir + "/" + name);
 }
 
 void Reader::Malformed(const std::string& file, std::string_view what) {

@@ -23,7 +23,8 @@ ok "gzip"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/nope")" = 404 ] || fail "404"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/metrics")" = 405 ] || fail "405"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -I "$url/metrics")" = 200 ] || fail "HEAD"
-curl -sf "$url/" | grep -q '<h1>swarmscope</h1>' || fail "landing page"
+curl -sf "$url/" >"$WORK/landing.html" || fail "GET /"
+grep -q '<h1>swarmscope</h1>' "$WORK/landing.html" || fail "landing page"
 ok "status codes"
 
 # Flag errors: one line on stderr, exit 2.
@@ -45,13 +46,14 @@ set -e
 [ "$rc" = 1 ] && grep -q 'cannot listen' "$WORK/taken.log" || fail "port taken: $rc $(cat "$WORK/taken.log")"
 ok "port in use is a start-up error"
 
-"$SWARMSCOPE" --version | grep -q '^swarmscope ' || fail "--version"
-"$SWARMSCOPE" --help | grep -q 'SWARMSCOPE_WEB_LISTEN_ADDRESS' || fail "--help"
+"$SWARMSCOPE" --version >"$WORK/version" && grep -q '^swarmscope ' "$WORK/version" || fail "--version"
+"$SWARMSCOPE" --help >"$WORK/help" && grep -q 'SWARMSCOPE_WEB_LISTEN_ADDRESS' "$WORK/help" || fail "--help"
 ok "--version and --help"
 
 # Configuration from the environment, as a swarm service sets it.
 SWARMSCOPE_WEB_TELEMETRY_PATH=/m SWARMSCOPE_LOG_FORMAT=json start_swarmscope env
-curl -sf "http://127.0.0.1:$PORT/m" | grep -q swarmscope_build_info || fail "env telemetry path"
+curl -sf "http://127.0.0.1:$PORT/m" >"$WORK/m.txt" || fail "GET /m"
+grep -q '^swarmscope_build_info' "$WORK/m.txt" || fail "env telemetry path"
 grep -q '"msg":"swarmscope started"' "$WORK/env.log" || fail "json log"
 ok "environment configuration"
 

@@ -116,6 +116,17 @@ void AppendValue(std::string& out, double value) {
   out.append(buf, end);
 }
 
+std::string SanitizeLabelName(std::string_view key) {
+  std::string out(key);
+  for (char& c : out) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      c = '_';
+    }
+  }
+  if (!out.empty() && out[0] >= '0' && out[0] <= '9') out.insert(out.begin(), '_');
+  return out;
+}
+
 LabelSet& LabelSet::Add(std::string_view name, std::string_view value) {
   if (!text_.empty()) {
     text_ += ',';

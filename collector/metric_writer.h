@@ -40,6 +40,10 @@ void AppendValue(std::string& out, T value) {
   }
 }
 
+/// Replaces every character not valid in a label name with '_' (as cAdvisor does for
+/// container_label_<key>).
+std::string SanitizeLabelName(std::string_view key);
+
 /// A label set rendered once (`a="x",b="y"`) and reused for every series that carries it,
 /// such as a container's id, name, image and swarm labels.
 class LabelSet {

@@ -379,16 +379,6 @@ class CgroupExporter : public Exporter {
 
 }  // namespace
 
-std::string SanitizeLabelName(std::string_view key) {
-  std::string out(key);
-  for (char& c : out) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
-      c = '_';
-    }
-  }
-  return out;
-}
-
 std::string PathMapper::Map(const std::string& host_path) const {
   if (sysfs != "/sys" && (host_path == "/sys" || host_path.rfind("/sys/", 0) == 0)) {
     return Join(sysfs, host_path.substr(4));

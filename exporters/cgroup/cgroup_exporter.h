@@ -96,8 +96,5 @@ ExporterSpec CgroupExporterSpec();
 /// The cgroup exporter's families, in the order they are written (its metric table).
 std::vector<MetricSpec> CgroupMetricSpecs();
 
-/// Replaces every character not valid in a label name with '_' (as cAdvisor does for
-/// container_label_<key>).
-std::string SanitizeLabelName(std::string_view key);
 
 }  // namespace swarmscope::cgroup

@@ -1,0 +1,429 @@
+#include "exporters/docker/docker_exporter.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "exporters/docker/docker_client.h"
+
+namespace swarmscope::docker {
+namespace {
+
+constexpr const char* kStates[] = {"created", "running", "paused", "restarting", "removing", "exited", "dead"};
+constexpr const char* kHealth[] = {"starting", "healthy", "unhealthy"};
+
+constexpr MetricSpec kContainerInfo{"docker_container_info", MetricType::kGauge,
+                                    "Always 1, labelled with the container's name, image and swarm labels "
+                                    "(/containers/{id}/json Name, Config.Image, Config.Labels)."};
+constexpr MetricSpec kContainerState{"docker_container_state", MetricType::kGauge,
+                                     "1 for the container's current state, 0 for the others (State.Status)."};
+constexpr MetricSpec kContainerHealth{"docker_container_health_status", MetricType::kGauge,
+                                      "1 for the container's current health, 0 for the others; only "
+                                      "containers with a healthcheck (State.Health.Status)."};
+constexpr MetricSpec kHealthStreak{"docker_container_health_failing_streak", MetricType::kGauge,
+                                   "Consecutive failed health checks (State.Health.FailingStreak)."};
+constexpr MetricSpec kRestarts{"docker_container_restarts_total", MetricType::kCounter,
+                               "Times Docker restarted the container (RestartCount)."};
+constexpr MetricSpec kOomKills{"docker_container_oom_kills_total", MetricType::kCounter,
+                               "OOM kills of the container seen since swarmscope started (oom events, "
+                               "State.OOMKilled)."};
+constexpr MetricSpec kExitCode{"docker_container_last_exit_code", MetricType::kGauge,
+                               "Exit code of the container's last run (State.ExitCode)."};
+constexpr MetricSpec kStartTime{"docker_container_start_time_seconds", MetricType::kGauge,
+                                "When the container last started, unix seconds (State.StartedAt)."};
+constexpr MetricSpec kEngineInfo{"docker_engine_info", MetricType::kGauge,
+                                 "Always 1, labelled with the engine's version, API version, OS, kernel, "
+                                 "storage and cgroup drivers (/info, /version)."};
+constexpr MetricSpec kEngineContainers{"docker_engine_containers", MetricType::kGauge,
+                                       "Containers on this engine by state (/containers/json, events)."};
+constexpr MetricSpec kEngineImages{"docker_engine_images", MetricType::kGauge,
+                                   "Images on this engine (/info Images)."};
+constexpr MetricSpec kCompatEngineInfo{"engine_daemon_engine_info", MetricType::kGauge,
+                                       "Always 1; dockerd's own metric name, for existing dashboards (/info)."};
+constexpr MetricSpec kCompatSwarmNode{"swarm_node_info", MetricType::kGauge,
+                                      "Always 1; dockerd's own metric name, for existing dashboards (/info Swarm)."};
+constexpr MetricSpec kNodeMeta{"node_meta", MetricType::kGauge,
+                               "Always 1; joins node-exporter series to swarm nodes as swarmprom's "
+                               "node_meta did (/info Name, Swarm.NodeID)."};
+
+LabelSet ContainerLabels(const std::string& id, const ContainerDetails& d) {
+  LabelSet l;
+  l.Add("id", id);
+  l.Add("name", d.name);
+  return l;
+}
+
+}  // namespace
+
+std::vector<MetricSpec> DockerMetricSpecs() {
+  return {kContainerInfo, kContainerState, kContainerHealth, kHealthStreak, kRestarts, kOomKills,
+          kExitCode, kStartTime, kEngineInfo, kEngineContainers, kEngineImages, kCompatEngineInfo,
+          kCompatSwarmNode, kNodeMeta};
+}
+
+std::string ApplyEvent(const Event& e, EngineState& state) {
+  if (e.type != "container" || e.id.empty()) return "";
+  if (e.action == "destroy") {
+    state.containers.erase(e.id);
+    return "";
+  }
+  if (e.action == "oom") {
+    state.containers[e.id].oom_events++;
+    state.containers[e.id].details.id = e.id;
+    return e.id;
+  }
+  // State and health changes: create, start, die, kill, stop, pause, unpause, restart,
+  // rename, update, "health_status: healthy", ... exec_* and attach/resize do not change
+  // anything we report.
+  if (e.action.rfind("exec_", 0) == 0 || e.action == "attach" || e.action == "resize" ||
+      e.action == "top" || e.action == "export" || e.action == "copy" || e.action == "archive-path") {
+    return "";
+  }
+  state.containers[e.id].details.id = e.id;
+  return e.id;
+}
+
+void WriteMetrics(const EngineState& state, const std::vector<std::string>& label_keys, MetricWriter& out) {
+  std::vector<LabelSet> labels;
+  labels.reserve(state.containers.size());
+  for (const auto& [id, c] : state.containers) labels.push_back(ContainerLabels(id, c.details));
+
+  auto& info = out.Family(kContainerInfo);
+  size_t i = 0;
+  for (const auto& [id, c] : state.containers) {
+    LabelSet l = labels[i++];
+    l.Add("image", c.details.image);
+    for (const auto& key : label_keys) {
+      auto it = c.details.labels.find(key);
+      if (it != c.details.labels.end()) l.Add("container_label_" + SanitizeLabelName(key), it->second);
+    }
+    info.Add(l, 1);
+  }
+  auto& states = out.Family(kContainerState);
+  i = 0;
+  for (const auto& [id, c] : state.containers) {
+    for (const char* s : kStates) states.Add(labels[i], "state", s, c.details.state == s ? 1 : 0);
+    ++i;
+  }
+  auto& health = out.Family(kContainerHealth);
+  auto& streak = out.Family(kHealthStreak);
+  i = 0;
+  for (const auto& [id, c] : state.containers) {
+    if (!c.details.health.empty()) {
+      for (const char* h : kHealth) health.Add(labels[i], "status", h, c.details.health == h ? 1 : 0);
+    }
+    ++i;
+  }
+  i = 0;
+  for (const auto& [id, c] : state.containers) {
+    if (!c.details.health.empty()) streak.Add(labels[i], c.details.health_failing_streak);
+    ++i;
+  }
+  const std::pair<const MetricSpec*, int> per_container[] = {{&kRestarts, 0}, {&kOomKills, 1}, {&kExitCode, 2},
+                                                             {&kStartTime, 3}};
+  for (const auto& [spec, which] : per_container) {
+    auto& f = out.Family(*spec);
+    i = 0;
+    for (const auto& [id, c] : state.containers) {
+      const LabelSet& l = labels[i++];
+      switch (which) {
+        case 0:
+          f.Add(l, c.details.restart_count);
+          break;
+        case 1:
+          f.Add(l, c.oom_events);
+          break;
+        case 2:
+          f.Add(l, c.details.exit_code);
+          break;
+        default:
+          if (c.details.started_at > 0) f.Add(l, c.details.started_at);
+      }
+    }
+  }
+  if (!state.engine) return;
+  const EngineInfo& e = *state.engine;
+  LabelSet engine;
+  engine.Add("version", e.version)
+      .Add("api_version", e.api_version)
+      .Add("os", e.os)
+      .Add("os_type", e.os_type)
+      .Add("kernel", e.kernel)
+      .Add("architecture", e.architecture)
+      .Add("storage_driver", e.storage_driver)
+      .Add("cgroup_driver", e.cgroup_driver)
+      .Add("cgroup_version", e.cgroup_version);
+  out.Family(kEngineInfo).Add(engine, 1);
+  std::map<std::string, int64_t> by_state = {{"running", 0}, {"paused", 0}, {"stopped", 0}};
+  for (const auto& [id, c] : state.containers) {
+    const std::string& s = c.details.state;
+    by_state[s == "running" || s == "restarting" ? "running" : s == "paused" ? "paused" : "stopped"]++;
+  }
+  auto& containers = out.Family(kEngineContainers);
+  for (const auto& [s, n] : by_state) containers.Add(LabelSet(), "state", s, n);
+  out.Family(kEngineImages).Add(e.images);
+  LabelSet compat;
+  compat.Add("version", e.version).Add("kernel", e.kernel).Add("os", e.os).Add("graphdriver", e.storage_driver);
+  out.Family(kCompatEngineInfo).Add(compat, 1);
+  if (!e.swarm_node_id.empty() && e.swarm_state == "active") {
+    LabelSet node;
+    node.Add("node_id", e.swarm_node_id);
+    out.Family(kCompatSwarmNode).Add(node, 1);
+    LabelSet meta;
+    meta.Add("node_id", e.swarm_node_id)
+        .Add("node_name", e.name)
+        .Add("container_label_com_docker_swarm_node_id", e.swarm_node_id);
+    out.Family(kNodeMeta).Add(meta, 1);
+  }
+}
+
+namespace {
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Keeps a picture of the engine up to date from a background thread: a full sync at start
+// and after every reconnect or resync interval, and the event stream in between. A scrape
+// only renders that picture: no Docker API call on the scrape path.
+class DockerExporter : public Exporter {
+ public:
+  explicit DockerExporter(ExporterDeps& deps)
+      : log_(deps.log),
+        inventory_(deps.inventory),
+        host_(deps.config.Get("docker.host")),
+        timeout_(deps.config.GetDuration("docker.timeout")),
+        resync_(deps.config.GetDuration("docker.resync-interval")),
+        label_keys_(SplitList(deps.config.Get("collector.docker.labels"))),
+        thread_([this] { Run(); }) {}
+
+  ~DockerExporter() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  bool Collect(ScrapeContext& ctx, MetricWriter& out) override {
+    std::lock_guard lock(mu_);
+    if (!state_.connected) {
+      ctx.Error("docker_unreachable", "the Docker engine does not answer", {{"host", host_}, {"error", last_error_}});
+      return false;
+    }
+    WriteMetrics(state_, label_keys_, out);
+    return true;
+  }
+
+ private:
+  bool Stopping() {
+    std::lock_guard lock(mu_);
+    return stop_;
+  }
+
+  void SleepFor(std::chrono::milliseconds d) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, d, [&] { return stop_; });
+  }
+
+  void Disconnected(const std::string& error) {
+    std::lock_guard lock(mu_);
+    if (state_.connected || last_error_ != error) {
+      log_.Warn("lost the Docker engine; retrying with backoff", {{"host", host_}, {"error", error}});
+    }
+    state_.connected = false;
+    last_error_ = error;
+  }
+
+  void Run() {
+    Client api(host_, timeout_, timeout_);
+    Client events(host_, timeout_, timeout_);
+    api.SetCancel([this] { return Stopping(); });
+    events.SetCancel([this] { return Stopping(); });
+    std::chrono::milliseconds backoff(500);
+    while (!Stopping()) {
+      std::string error;
+      const auto sync_start = std::chrono::system_clock::now();
+      if (!api.Negotiate(&error) || !FullSync(api, &error)) {
+        Disconnected(error);
+        SleepFor(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
+        continue;
+      }
+      backoff = std::chrono::milliseconds(500);
+      events.Negotiate(&error);
+      // Events since the sync began, so that nothing between the two is lost.
+      const auto since = std::chrono::duration_cast<std::chrono::seconds>(sync_start.time_since_epoch()).count();
+      const auto resync_at = std::chrono::steady_clock::now() + resync_;
+      EventSplitter splitter;
+      const Response r = events.Stream(
+          "/events?since=" + std::to_string(since),
+          [&](std::string_view chunk) {
+            if (!splitter.Feed(chunk, [&](std::string_view line) { OnEvent(api, line); })) {
+              log_.Warn("dropped an over-long Docker event");
+            }
+            return true;
+          },
+          [&] { return Stopping() || std::chrono::steady_clock::now() >= resync_at; });
+      if (Stopping()) break;
+      if (!r.ok || std::chrono::steady_clock::now() < resync_at) {
+        // The stream broke (dockerd restarting?): resync, which also reconnects.
+        log_.Info("Docker event stream ended; resyncing", {{"error", r.ok ? "closed" : r.error}});
+        if (splitter.pending() > 0) log_.Warn("Docker event stream was cut in the middle of an event");
+      }
+    }
+  }
+
+  bool FullSync(Client& api, std::string* error) {
+    const Response list = api.Get("/containers/json?all=1");
+    if (!list.ok || list.status != 200) {
+      *error = list.ok ? "GET /containers/json answered HTTP " + std::to_string(list.status) : list.error;
+      return false;
+    }
+    auto summaries = ParseContainerList(list.body, error);
+    if (!summaries) return false;
+    EngineState next;
+    for (const auto& s : *summaries) {
+      ContainerRecord rec;
+      if (auto d = Inspect(api, s.id)) {
+        rec.details = std::move(*d);
+      } else {
+        // Gone between the list and the inspect, or an unreadable answer: use the summary.
+        rec.details.id = s.id;
+        rec.details.name = s.name;
+        rec.details.image = s.image;
+        rec.details.state = s.state;
+        rec.details.labels = s.labels;
+        rec.details.health = s.health;
+      }
+      rec.oom_events = rec.details.oom_killed ? 1 : 0;
+      next.containers[s.id] = std::move(rec);
+    }
+    const Response info = api.Get("/info");
+    const Response version = api.Get("/version");
+    if (info.ok && info.status == 200) {
+      if (auto parsed = ParseInfo(info.body, error)) {
+        if (version.ok && version.status == 200) MergeVersion(version.body, *parsed, error);
+        next.engine = std::move(*parsed);
+      }
+    }
+    next.connected = true;
+    {
+      std::lock_guard lock(mu_);
+      if (!state_.connected) {
+        log_.Info("connected to the Docker engine",
+                  {{"host", host_}, {"api_version", api.api_version()},
+                   {"containers", std::to_string(next.containers.size())}});
+      }
+      // OOM kills seen by events survive a resync.
+      for (auto& [id, rec] : next.containers) {
+        auto old = state_.containers.find(id);
+        if (old != state_.containers.end()) rec.oom_events = std::max(rec.oom_events, old->second.oom_events);
+      }
+      state_ = std::move(next);
+      last_error_.clear();
+    }
+    PublishInventory();
+    return true;
+  }
+
+  std::optional<ContainerDetails> Inspect(Client& api, const std::string& id) {
+    const Response r = api.Get("/containers/" + id + "/json");
+    if (!r.ok || r.status != 200) return std::nullopt;
+    std::string error;
+    auto d = ParseContainerInspect(r.body, &error);
+    if (!d) log_.Warn("unreadable container inspect answer", {{"id", id}, {"error", error}});
+    return d;
+  }
+
+  void OnEvent(Client& api, std::string_view line) {
+    std::string error;
+    auto event = ParseEvent(line, &error);
+    if (!event) {
+      log_.Warn("unreadable Docker event", {{"error", error}});
+      return;
+    }
+    std::string refresh;
+    {
+      std::lock_guard lock(mu_);
+      refresh = ApplyEvent(*event, state_);
+    }
+    if (!refresh.empty()) {
+      auto d = Inspect(api, refresh);
+      std::lock_guard lock(mu_);
+      auto it = state_.containers.find(refresh);
+      if (d && it != state_.containers.end()) {
+        if (d->oom_killed && it->second.oom_events == 0) it->second.oom_events = 1;
+        it->second.details = std::move(*d);
+      } else if (!d && it != state_.containers.end() && it->second.details.name.empty()) {
+        state_.containers.erase(it);  // vanished before we could look
+      }
+    }
+    if (event->type == "container") PublishInventory();
+  }
+
+  void PublishInventory() {
+    std::unordered_map<std::string, ContainerInfo> all;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [id, rec] : state_.containers) {
+        ContainerInfo info;
+        info.id = id;
+        info.name = rec.details.name;
+        info.image = rec.details.image;
+        info.labels = rec.details.labels;
+        info.main_pid = rec.details.pid;
+        info.start_time_seconds = rec.details.started_at;
+        info.state = rec.details.state;
+        all.emplace(id, std::move(info));
+      }
+    }
+    inventory_.Replace(std::move(all));
+  }
+
+  Logger& log_;
+  ContainerInventory& inventory_;
+  std::string host_;
+  std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds resync_;
+  std::vector<std::string> label_keys_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  EngineState state_;
+  std::string last_error_ = "not connected yet";
+  std::thread thread_;  // last: starts after every member above exists
+};
+
+}  // namespace
+
+ExporterSpec DockerExporterSpec() {
+  return {{"docker",
+           "containers, health, restarts, OOM kills and the engine from the Docker socket (GET only)",
+           true,
+           {
+               {"docker.host", FlagKind::kString, "unix:///var/run/docker.sock",
+                "Docker Engine API endpoint: unix:///path/to/docker.sock or tcp://host:port. Only GET "
+                "requests are ever sent."},
+               {"docker.timeout", FlagKind::kDuration, "5s", "Connect and request timeout for the Docker API."},
+               {"docker.resync-interval", FlagKind::kDuration, "5m",
+                "Full resync of the container list, as a safety net behind the event stream."},
+               {"collector.docker.labels", FlagKind::kString,
+                "com.docker.swarm.node.id,com.docker.swarm.service.id,com.docker.swarm.service.name,"
+                "com.docker.swarm.task.id,com.docker.swarm.task.name,com.docker.stack.namespace",
+                "Comma-separated Docker labels exported as container_label_<key> on docker_container_info."},
+           }},
+          [](ExporterDeps& deps) { return std::make_unique<DockerExporter>(deps); }};
+}
+
+}  // namespace swarmscope::docker

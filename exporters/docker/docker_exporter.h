@@ -1,0 +1,42 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector/exporter.h"
+#include "exporters/docker/docker_parsers.h"
+
+namespace swarmscope::docker {
+
+/// What the exporter knows of one container, kept fresh by the event stream.
+struct ContainerRecord {
+  ContainerDetails details;
+  uint64_t oom_events = 0;  ///< `oom` events seen (at least 1 if Docker says OOMKilled)
+};
+
+/// Everything a scrape renders: built by the background sync, read under a lock.
+struct EngineState {
+  bool connected = false;
+  std::optional<EngineInfo> engine;
+  std::string swarm_cluster_id;
+  std::map<std::string, ContainerRecord> containers;  ///< by id
+};
+
+/// Applies one event to the state. Returns the container id that needs a fresh inspect
+/// ("" if none), so that only changed containers cost an API call.
+std::string ApplyEvent(const Event& event, EngineState& state);
+
+/// Renders the per-node metrics of `state`. `label_keys` are the Docker labels exported as
+/// container_label_<key>.
+void WriteMetrics(const EngineState& state, const std::vector<std::string>& label_keys,
+                  MetricWriter& out);
+
+/// The docker exporter's families, in the order they are written.
+std::vector<MetricSpec> DockerMetricSpecs();
+
+/// The exporter table row for the docker exporter.
+ExporterSpec DockerExporterSpec();
+
+}  // namespace swarmscope::docker

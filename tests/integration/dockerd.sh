@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# A private dockerd with a single-node swarm for the tests, as shared/recipes/docker-swarm.md
+# says: nothing may try to reach a registry (offline images, DNS to 127.0.0.1, no image
+# resolution), its own data root, exec root, socket and cgroup parent.
+#   tests/integration/dockerd.sh start DIR    -> prints DOCKER_HOST=unix://DIR/docker.sock
+#   tests/integration/dockerd.sh stop DIR
+#   tests/integration/dockerd.sh restart DIR  (stop and start the daemon, swarm state kept)
+set -euo pipefail
+cmd=${1:?usage: $0 start|stop|restart DIR}
+dir=${2:?usage: $0 start|stop|restart DIR}
+sock="$dir/docker.sock"
+docker_cli=/usr/bin/docker
+[ -x "$docker_cli" ] || docker_cli=docker
+
+ping() { curl -sf --unix-socket "$sock" -o /dev/null http://localhost/_ping; }
+
+start_daemon() {
+  mkdir -p "$dir/data" "$dir/exec"
+  DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid dockerd \
+    --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+    -H "unix://$sock" --dns 127.0.0.1 --ip6tables=false \
+    --cgroup-parent /swarmscope-test-docker \
+    >>"$dir/dockerd.log" 2>&1 </dev/null &
+  for _ in $(seq 200); do
+    ping && return 0
+    sleep 0.1
+  done
+  echo "dockerd did not answer /_ping; its log:" >&2
+  tail -30 "$dir/dockerd.log" >&2
+  return 1
+}
+
+stop_daemon() {
+  [ -f "$dir/dockerd.pid" ] || return 0
+  local pid
+  pid=$(cat "$dir/dockerd.pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$dir/dockerd.pid"
+}
+
+case "$cmd" in
+  start)
+    if ! command -v dockerd >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io >/dev/null
+    fi
+    start_daemon
+    if ! DOCKER_HOST="unix://$sock" "$docker_cli" info --format '{{.Swarm.LocalNodeState}}' | grep -qx active; then
+      DOCKER_HOST="unix://$sock" "$docker_cli" swarm init --advertise-addr 127.0.0.1 \
+        --listen-addr 127.0.0.1:2377 >/dev/null
+    fi
+    echo "DOCKER_HOST=unix://$sock"
+    ;;
+  stop)
+    if ping 2>/dev/null; then
+      DOCKER_HOST="unix://$sock" "$docker_cli" ps -aq | xargs -r env DOCKER_HOST="unix://$sock" "$docker_cli" rm -f >/dev/null 2>&1 || true
+      DOCKER_HOST="unix://$sock" "$docker_cli" swarm leave --force >/dev/null 2>&1 || true
+    fi
+    stop_daemon
+    # Mounts left under the data root by overlay2 and netns files.
+    grep -o " $dir/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    rm -rf "$dir"
+    ;;
+  restart)
+    stop_daemon
+    start_daemon
+    ;;
+  *) echo "usage: $0 start|stop|restart DIR" >&2; exit 2 ;;
+esac

@@ -14,6 +14,7 @@ test_pkgs=(
   clang libclang-rt-14-dev          # libFuzzer and sanitizers
   prometheus                        # promtool and a real Prometheus
   wrk curl procps iproute2 python3
+  docker.io busybox-static          # a real dockerd and swarm, test images FROM scratch
 )
 
 mode=${1:-build}

@@ -56,12 +56,12 @@ fi
 phase "libFuzzer targets, ${fuzz_seconds}s each"
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSWARMSCOPE_FUZZ=ON -DSANITIZE=address,undefined,fuzzer-no-link >/dev/null &&
-  cmake --build build/fuzz -j"$jobs" --target fuzz_http_request fuzz_metric_writer fuzz_parsers fuzz_cgroup_parsers \
+  cmake --build build/fuzz -j"$jobs" --target fuzz_http_request fuzz_metric_writer fuzz_parsers fuzz_cgroup_parsers fuzz_docker_parsers \
     2>&1 | grep -Ev '^\[|^-- '
 if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   record "fuzz build" 1
 else
-  for target in fuzz_http_request fuzz_metric_writer fuzz_parsers fuzz_cgroup_parsers; do
+  for target in fuzz_http_request fuzz_metric_writer fuzz_parsers fuzz_cgroup_parsers fuzz_docker_parsers; do
     corpus=build/fuzz/corpus/$target
     mkdir -p "$corpus"
     cp -n tests/fuzz/corpus/$target/* "$corpus/" 2>/dev/null

@@ -5,9 +5,11 @@
 #   tests/integration/dockerd.sh start DIR    -> prints DOCKER_HOST=unix://DIR/docker.sock
 #   tests/integration/dockerd.sh stop DIR
 #   tests/integration/dockerd.sh restart DIR  (stop and start the daemon, swarm state kept)
+#   tests/integration/dockerd.sh halt DIR     (stop the daemon only; `resume` starts it again)
+#   tests/integration/dockerd.sh resume DIR
 set -euo pipefail
-cmd=${1:?usage: $0 start|stop|restart DIR}
-dir=${2:?usage: $0 start|stop|restart DIR}
+cmd=${1:?usage: $0 start|stop|restart|halt|resume DIR}
+dir=${2:?usage: $0 start|stop|restart|halt|resume DIR}
 sock="$dir/docker.sock"
 docker_cli=/usr/bin/docker
 [ -x "$docker_cli" ] || docker_cli=docker
@@ -64,10 +66,16 @@ case "$cmd" in
     # Mounts left under the data root by overlay2 and netns files.
     grep -o " $dir/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     rm -rf "$dir"
+    # The cgroup parent dockerd made (leave the machine as it was).
+    for c in /sys/fs/cgroup/*/swarmscope-test-docker /sys/fs/cgroup/swarmscope-test-docker; do
+      [ -d "$c" ] && rmdir "$c" 2>/dev/null || true
+    done
     ;;
   restart)
     stop_daemon
     start_daemon
     ;;
-  *) echo "usage: $0 start|stop|restart DIR" >&2; exit 2 ;;
+  halt) stop_daemon ;;
+  resume) start_daemon ;;
+  *) echo "usage: $0 start|stop|restart|halt|resume DIR" >&2; exit 2 ;;
 esac

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The docker exporter against a real dockerd with a single-node swarm (tests/integration/
+# dockerd.sh, which follows shared/recipes/docker-swarm.md: no registry is ever contacted).
+# swarmscope talks to dockerd through a recording proxy, which proves it only sends GETs.
+#   tests/integration/docker_test.sh build/ci/swarmscope
+source "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+docker_cli=/usr/bin/docker
+[ -x "$docker_cli" ] || docker_cli=docker
+dk="$WORK/dockerd"
+stop_dockerd() { bash "$here/dockerd.sh" stop "$dk" >/dev/null 2>&1 || true; }
+trap 'stop_dockerd; cleanup' EXIT
+
+eval "export $(bash "$here/dockerd.sh" start "$dk")"
+ok "dockerd with a single-node swarm is up"
+
+# A test image FROM scratch with busybox (no registry).
+mkdir -p "$WORK/image/rootfs/bin"
+cp /bin/busybox "$WORK/image/rootfs/bin/busybox"
+for a in sh sleep dd cat head true false; do ln -s busybox "$WORK/image/rootfs/bin/$a"; done
+printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["/bin/sleep", "3600"]\n' >"$WORK/image/Dockerfile"
+DOCKER_BUILDKIT=0 $docker_cli build -q -t swarmscope-test/busybox:1 "$WORK/image" >/dev/null
+image=swarmscope-test/busybox:1
+
+python3 "$here/socket_recorder.py" "$WORK/proxy.sock" "$dk/docker.sock" "$WORK/requests.log" &
+PIDS+=("$!")
+for _ in $(seq 50); do [ -S "$WORK/proxy.sock" ] && break; sleep 0.1; done
+start_swarmscope main --docker.host="unix://$WORK/proxy.sock" \
+  --collector.cgroup.parents=/swarmscope-test-docker
+url="http://127.0.0.1:$PORT/metrics"
+
+$docker_cli run -d --name unhealthy --health-cmd false --health-interval 1s --health-retries 1 "$image" >/dev/null
+$docker_cli run -d --name oom --memory 32m --memory-swap 32m --shm-size 256m "$image" \
+  sh -c 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=200; sleep 3600' >/dev/null
+$docker_cli run -d --name flappy --restart always "$image" sh -c 'sleep 1; exit 3' >/dev/null
+$docker_cli service create -q --no-resolve-image --name web --replicas 2 "$image" >/dev/null
+$docker_cli service create -q --no-resolve-image --name agent --mode global "$image" >/dev/null
+
+scrape() { curl -sf "$url" >"$WORK/scrape.txt"; }
+# wait_for DESCRIPTION SECONDS PYTHON-CONDITION over `s` (list of (name, labels, value))
+wait_for() {
+  local what=$1 seconds=$2 cond=$3 start
+  start=$(date +%s)
+  while :; do
+    scrape || fail "scrape failed"
+    if python3 - "$WORK/scrape.txt" "$cond" <<'PY'
+import re, sys
+s = []
+for line in open(sys.argv[1]):
+    m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)', line)
+    if m and not line.startswith("#"):
+        s.append((m.group(1), m.group(2) or "", float(m.group(3))))
+def v(name, *parts):
+    for n, labels, value in s:
+        if n == name and all(p in labels for p in parts):
+            return value
+    return None
+def count(name, *parts):
+    return sum(1 for n, labels, _ in s if n == name and all(p in labels for p in parts))
+sys.exit(0 if eval(sys.argv[2]) else 1)
+PY
+    then
+      ok "$what (after $(( $(date +%s) - start )) s)"
+      return 0
+    fi
+    [ $(( $(date +%s) - start )) -lt "$seconds" ] || fail "$what: not within $seconds s; last scrape in $WORK/scrape.txt: $(grep -E '^docker_|collector_success' "$WORK/scrape.txt" | head -40)"
+    sleep 0.5
+  done
+}
+
+wait_for "an unhealthy container shows as unhealthy" 20 \
+  'v("docker_container_health_status", "name=\"unhealthy\"", "status=\"unhealthy\"") == 1'
+wait_for "an OOM-killed container is counted" 20 \
+  '(v("docker_container_oom_kills_total", "name=\"oom\"") or 0) >= 1'
+wait_for "a restarting container's restarts are counted" 30 \
+  '(v("docker_container_restarts_total", "name=\"flappy\"") or 0) >= 2'
+wait_for "swarm tasks carry their service's labels" 30 \
+  'count("docker_container_info", "container_label_com_docker_swarm_service_name=\"web\"") == 2 and count("docker_container_info", "container_label_com_docker_swarm_service_name=\"agent\"") == 1'
+wait_for "cgroup metrics of swarm tasks carry name, image and swarm labels" 20 \
+  'count("container_memory_usage_bytes", "container_label_com_docker_swarm_service_name=\"web\"", "name=\"web.", "image=\"swarmscope-test/busybox:1\"") == 2'
+wait_for "node_meta joins the node's id and name" 10 \
+  'count("node_meta", "node_id=", "node_name=", "container_label_com_docker_swarm_node_id=") == 1'
+promtool check metrics <"$WORK/scrape.txt" || fail "promtool check metrics on a scrape with docker metrics"
+ok "promtool check metrics passes"
+
+# Steady state: scrapes cost no Docker API request.
+before=$(wc -l <"$WORK/requests.log")
+for _ in $(seq 5); do scrape; done
+sleep 0.5
+after=$(wc -l <"$WORK/requests.log")
+# Events may still trigger inspects in the background (health checks, the flapping
+# container); what a scrape itself costs is 0, checked by the benchmark precisely.
+echo "API requests during 5 scrapes (background included): $((after - before))"
+
+# dockerd goes away: /metrics answers on time, docker reports failure, cgroup still works.
+bash "$here/dockerd.sh" halt "$dk"
+start_ms=$(date +%s%3N)
+wait_for "with dockerd stopped, docker success is 0 and cgroup success 1" 20 \
+  'v("swarmscope_scrape_collector_success", "collector=\"docker\"") == 0 and v("swarmscope_scrape_collector_success", "collector=\"cgroup\"") == 1 and v("container_cpu_usage_seconds_total", "id=\"/\"") is not None'
+took=$(( $(date +%s%3N) - start_ms ))
+[ "$took" -lt 15000 ] || fail "scrapes slow while dockerd is down"
+bash "$here/dockerd.sh" resume "$dk" >/dev/null
+wait_for "dockerd back: the exporter reconnects and resyncs by itself" 60 \
+  'v("swarmscope_scrape_collector_success", "collector=\"docker\"") == 1 and count("docker_container_info", "name=\"flappy\"") == 1'
+
+# Read-only: every request that crossed the proxy was a GET.
+total=$(wc -l <"$WORK/requests.log")
+[ "$total" -gt 10 ] || fail "the recorder saw only $total requests"
+if grep -v '^GET ' "$WORK/requests.log"; then fail "swarmscope sent a request other than GET"; fi
+grep -q '^GET /_ping' "$WORK/requests.log" || fail "no API version negotiation seen"
+grep -q '^GET /v1.41/events' "$WORK/requests.log" || fail "no event stream seen"
+if grep -q '/stats' "$WORK/requests.log"; then fail "the stats endpoint was used"; fi
+ok "all $total requests to the Docker socket were GETs (recorded by a proxy), none to /stats"
+
+echo "docker_test: $CHECKS checks passed"

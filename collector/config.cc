@@ -47,6 +47,14 @@ std::string Validate(const FlagSpec& flag, const std::string& value) {
   auto bad = [&](std::string_view what) {
     return "invalid value \"" + value + "\" for --" + flag.name + ": " + std::string(what);
   };
+  if (!flag.choices.empty()) {
+    for (const auto& c : flag.choices) {
+      if (value == c) return "";
+    }
+    std::string list;
+    for (const auto& c : flag.choices) list += (list.empty() ? "" : ", ") + c;
+    return bad("expected one of " + list);
+  }
   switch (flag.kind) {
     case FlagKind::kString:
       return "";

@@ -20,6 +20,7 @@ struct FlagSpec {
   FlagKind kind;
   std::string default_value;  ///< as text, checked like a user's value
   std::string help;
+  std::vector<std::string> choices = {};  ///< when set, the only values accepted
 };
 
 /// An exporter as the configuration sees it: its name (for --collector.<name>), whether it

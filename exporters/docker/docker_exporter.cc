@@ -1,6 +1,7 @@
 #include "exporters/docker/docker_exporter.h"
 
 #include <chrono>
+#include <tuple>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -47,6 +48,32 @@ constexpr MetricSpec kNodeMeta{"node_meta", MetricType::kGauge,
                                "Always 1; joins node-exporter series to swarm nodes as swarmprom's "
                                "node_meta did (/info Name, Swarm.NodeID)."};
 
+constexpr MetricSpec kNodeInfo{"docker_swarm_node_info", MetricType::kGauge,
+                               "Always 1, one series per swarm node with its hostname, role, availability, "
+                               "state, leadership and manager reachability (/nodes)."};
+constexpr MetricSpec kNodes{"docker_swarm_nodes", MetricType::kGauge,
+                            "Swarm nodes by role, availability and state (/nodes)."};
+constexpr MetricSpec kServiceInfo{"docker_swarm_service_info", MetricType::kGauge,
+                                  "Always 1, one series per swarm service with its stack, mode and image "
+                                  "(/services Spec)."};
+constexpr MetricSpec kServiceDesired{"docker_swarm_service_desired_tasks", MetricType::kGauge,
+                                     "Tasks the service should run; for global services, one per eligible "
+                                     "node (/services?status=true ServiceStatus.DesiredTasks)."};
+constexpr MetricSpec kServiceRunning{"docker_swarm_service_running_tasks", MetricType::kGauge,
+                                     "Tasks of the service running now (/services?status=true "
+                                     "ServiceStatus.RunningTasks)."};
+constexpr MetricSpec kServiceUpdate{"docker_swarm_service_update_state", MetricType::kGauge,
+                                    "1 for the state of the service's last update or rollback, 0 for the "
+                                    "others; services never updated have none (/services UpdateStatus.State)."};
+constexpr MetricSpec kServiceTasks{"docker_swarm_service_tasks", MetricType::kGauge,
+                                   "Tasks of the service by state, including the task history the swarm keeps "
+                                   "(/tasks Status.State)."};
+constexpr const char* kUpdateStates[] = {"updating", "paused", "completed", "rollback_started",
+                                         "rollback_paused", "rollback_completed"};
+constexpr const char* kTaskStates[] = {"new", "allocated", "pending", "assigned", "accepted",
+                                       "preparing", "ready", "starting", "running", "complete",
+                                       "shutdown", "failed", "rejected", "remove", "orphaned"};
+
 LabelSet ContainerLabels(const std::string& id, const ContainerDetails& d) {
   LabelSet l;
   l.Add("id", id);
@@ -59,7 +86,18 @@ LabelSet ContainerLabels(const std::string& id, const ContainerDetails& d) {
 std::vector<MetricSpec> DockerMetricSpecs() {
   return {kContainerInfo, kContainerState, kContainerHealth, kHealthStreak, kRestarts, kOomKills,
           kExitCode, kStartTime, kEngineInfo, kEngineContainers, kEngineImages, kCompatEngineInfo,
-          kCompatSwarmNode, kNodeMeta};
+          kCompatSwarmNode, kNodeMeta, kNodeInfo, kNodes, kServiceInfo, kServiceDesired,
+          kServiceRunning, kServiceUpdate, kServiceTasks};
+}
+
+bool EmitsClusterMetrics(std::string_view mode, const std::vector<SwarmNode>& nodes,
+                         const std::string& own_node_id) {
+  if (mode == "never") return false;
+  if (mode == "always") return true;
+  for (const auto& n : nodes) {
+    if (n.leader) return n.id == own_node_id;
+  }
+  return false;
 }
 
 std::string ApplyEvent(const Event& e, EngineState& state) {
@@ -83,6 +121,70 @@ std::string ApplyEvent(const Event& e, EngineState& state) {
   state.containers[e.id].details.id = e.id;
   return e.id;
 }
+
+namespace {
+
+void WriteSwarm(const SwarmState& swarm, MetricWriter& out) {
+  auto& node_info = out.Family(kNodeInfo);
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t> counts;
+  for (const auto& n : swarm.nodes) {
+    LabelSet l;
+    l.Add("node_id", n.id)
+        .Add("hostname", n.hostname)
+        .Add("role", n.role)
+        .Add("availability", n.availability)
+        .Add("state", n.state)
+        .Add("leader", n.leader ? "true" : "false")
+        .Add("manager_reachability", n.reachability)
+        .Add("engine_version", n.engine_version);
+    node_info.Add(l, 1);
+    counts[{n.role, n.availability, n.state}]++;
+  }
+  auto& nodes = out.Family(kNodes);
+  for (const auto& [key, n] : counts) {
+    LabelSet l;
+    l.Add("role", std::get<0>(key)).Add("availability", std::get<1>(key)).Add("state", std::get<2>(key));
+    nodes.Add(l, n);
+  }
+  std::vector<LabelSet> labels;
+  for (const auto& sv : swarm.services) {
+    LabelSet l;
+    l.Add("service_name", sv.name).Add("stack", sv.stack);
+    labels.push_back(std::move(l));
+  }
+  auto& info = out.Family(kServiceInfo);
+  for (size_t i = 0; i < swarm.services.size(); ++i) {
+    const auto& sv = swarm.services[i];
+    LabelSet l;
+    l.Add("service_id", sv.id).Append(labels[i]).Add("mode", sv.mode).Add("image", sv.image);
+    info.Add(l, 1);
+  }
+  auto& desired = out.Family(kServiceDesired);
+  for (size_t i = 0; i < swarm.services.size(); ++i) {
+    if (swarm.services[i].desired_tasks) desired.Add(labels[i], *swarm.services[i].desired_tasks);
+  }
+  auto& running = out.Family(kServiceRunning);
+  for (size_t i = 0; i < swarm.services.size(); ++i) {
+    if (swarm.services[i].running_tasks) running.Add(labels[i], *swarm.services[i].running_tasks);
+  }
+  auto& update = out.Family(kServiceUpdate);
+  for (size_t i = 0; i < swarm.services.size(); ++i) {
+    const std::string& st = swarm.services[i].update_state;
+    if (st.empty()) continue;
+    for (const char* u : kUpdateStates) update.Add(labels[i], "state", u, st == u ? 1 : 0);
+  }
+  std::map<std::pair<std::string, std::string>, int64_t> by_state;  // (service id, state)
+  for (const auto& t : swarm.tasks) by_state[{t.service_id, t.state}]++;
+  auto& tasks = out.Family(kServiceTasks);
+  for (size_t i = 0; i < swarm.services.size(); ++i) {
+    for (const char* st : kTaskStates) {
+      auto it = by_state.find({swarm.services[i].id, st});
+      tasks.Add(labels[i], "state", st, it == by_state.end() ? 0 : it->second);
+    }
+  }
+}
+
+}  // namespace
 
 void WriteMetrics(const EngineState& state, const std::vector<std::string>& label_keys, MetricWriter& out) {
   std::vector<LabelSet> labels;
@@ -166,6 +268,7 @@ void WriteMetrics(const EngineState& state, const std::vector<std::string>& labe
   LabelSet compat;
   compat.Add("version", e.version).Add("kernel", e.kernel).Add("os", e.os).Add("graphdriver", e.storage_driver);
   out.Family(kCompatEngineInfo).Add(compat, 1);
+  if (state.swarm) WriteSwarm(*state.swarm, out);
   if (!e.swarm_node_id.empty() && e.swarm_state == "active") {
     LabelSet node;
     node.Add("node_id", e.swarm_node_id);
@@ -204,7 +307,10 @@ class DockerExporter : public Exporter {
         timeout_(deps.config.GetDuration("docker.timeout")),
         resync_(deps.config.GetDuration("docker.resync-interval")),
         label_keys_(SplitList(deps.config.Get("collector.docker.labels"))),
-        thread_([this] { Run(); }) {}
+        cluster_mode_(deps.config.Get("docker.cluster-metrics")),
+        swarm_poll_(deps.config.GetDuration("docker.swarm-poll-interval")),
+        thread_([this] { Run(); }),
+        swarm_thread_([this] { RunSwarm(); }) {}
 
   ~DockerExporter() override {
     {
@@ -213,6 +319,7 @@ class DockerExporter : public Exporter {
     }
     cv_.notify_all();
     thread_.join();
+    swarm_thread_.join();
   }
 
   bool Collect(ScrapeContext& ctx, MetricWriter& out) override {
@@ -284,6 +391,68 @@ class DockerExporter : public Exporter {
     }
   }
 
+  // Cluster series come from the manager API, polled here (tasks have no events) and on
+  // service and node events; never on the scrape path.
+  void RunSwarm() {
+    Client api(host_, timeout_, timeout_);
+    api.SetCancel([this] { return Stopping(); });
+    bool negotiated = false;
+    while (true) {
+      std::string own_id;
+      bool manager = false;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, swarm_poll_, [&] { return stop_ || swarm_wake_; });
+        if (stop_) return;
+        swarm_wake_ = false;
+        if (state_.connected && state_.engine && state_.engine->swarm_state == "active") {
+          own_id = state_.engine->swarm_node_id;
+          manager = state_.engine->swarm_manager;
+        }
+        if (!manager || cluster_mode_ == "never") {
+          state_.swarm.reset();
+          continue;
+        }
+      }
+      std::string error;
+      if (!negotiated && !api.Negotiate(&error)) continue;
+      negotiated = true;
+      std::optional<SwarmState> swarm = PollSwarm(api, own_id, &error);
+      if (!swarm && !error.empty()) {
+        negotiated = false;
+        log_.Debug("swarm poll failed", {{"error", error}});
+      }
+      std::lock_guard lock(mu_);
+      state_.swarm = std::move(swarm);
+    }
+  }
+
+  // nullopt when this node does not emit cluster series (or on error, with `error` set).
+  std::optional<SwarmState> PollSwarm(Client& api, const std::string& own_id, std::string* error) {
+    SwarmState swarm;
+    const Response nodes = api.Get("/nodes");
+    if (!nodes.ok || nodes.status != 200) {
+      *error = nodes.ok ? "GET /nodes answered HTTP " + std::to_string(nodes.status) : nodes.error;
+      return std::nullopt;
+    }
+    auto parsed_nodes = ParseNodes(nodes.body, error);
+    if (!parsed_nodes) return std::nullopt;
+    if (!EmitsClusterMetrics(cluster_mode_, *parsed_nodes, own_id)) return std::nullopt;
+    swarm.nodes = std::move(*parsed_nodes);
+    const Response services = api.Get("/services?status=true");
+    const Response tasks = api.Get("/tasks");
+    if (!services.ok || services.status != 200 || !tasks.ok || tasks.status != 200) {
+      *error = "GET /services or /tasks failed";
+      return std::nullopt;
+    }
+    auto parsed_services = ParseServices(services.body, error);
+    auto parsed_tasks = ParseTasks(tasks.body, error);
+    if (!parsed_services || !parsed_tasks) return std::nullopt;
+    swarm.services = std::move(*parsed_services);
+    swarm.tasks = std::move(*parsed_tasks);
+    return swarm;
+  }
+
   bool FullSync(Client& api, std::string* error) {
     const Response list = api.Get("/containers/json?all=1");
     if (!list.ok || list.status != 200) {
@@ -330,9 +499,12 @@ class DockerExporter : public Exporter {
         auto old = state_.containers.find(id);
         if (old != state_.containers.end()) rec.oom_events = std::max(rec.oom_events, old->second.oom_events);
       }
+      next.swarm = std::move(state_.swarm);
       state_ = std::move(next);
       last_error_.clear();
+      swarm_wake_ = true;
     }
+    cv_.notify_all();
     PublishInventory();
     return true;
   }
@@ -370,6 +542,13 @@ class DockerExporter : public Exporter {
       }
     }
     if (event->type == "container") PublishInventory();
+    if (event->type == "service" || event->type == "node") {
+      {
+        std::lock_guard lock(mu_);
+        swarm_wake_ = true;
+      }
+      cv_.notify_all();
+    }
   }
 
   void PublishInventory() {
@@ -397,12 +576,16 @@ class DockerExporter : public Exporter {
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds resync_;
   std::vector<std::string> label_keys_;
+  std::string cluster_mode_;
+  std::chrono::milliseconds swarm_poll_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  bool swarm_wake_ = false;
   EngineState state_;
   std::string last_error_ = "not connected yet";
-  std::thread thread_;  // last: starts after every member above exists
+  std::thread thread_;  // last: start after every member above exists
+  std::thread swarm_thread_;
 };
 
 }  // namespace
@@ -418,6 +601,13 @@ ExporterSpec DockerExporterSpec() {
                {"docker.timeout", FlagKind::kDuration, "5s", "Connect and request timeout for the Docker API."},
                {"docker.resync-interval", FlagKind::kDuration, "5m",
                 "Full resync of the container list, as a safety net behind the event stream."},
+               {"docker.cluster-metrics", FlagKind::kString, "leader",
+                "Which node emits the swarm's cluster series (nodes, services, tasks): leader (the "
+                "swarm leader only, so they appear exactly once), always (every manager) or never.",
+                {"leader", "always", "never"}},
+               {"docker.swarm-poll-interval", FlagKind::kDuration, "5s",
+                "How often the emitting manager reads /nodes, /services and /tasks (tasks have no "
+                "events); service and node events also trigger a read."},
                {"collector.docker.labels", FlagKind::kString,
                 "com.docker.swarm.node.id,com.docker.swarm.service.id,com.docker.swarm.service.name,"
                 "com.docker.swarm.task.id,com.docker.swarm.task.name,com.docker.stack.namespace",

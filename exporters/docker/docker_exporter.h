@@ -16,13 +16,26 @@ struct ContainerRecord {
   uint64_t oom_events = 0;  ///< `oom` events seen (at least 1 if Docker says OOMKilled)
 };
 
+/// The swarm as a manager sees it; rendered by the one node that emits cluster series.
+struct SwarmState {
+  std::vector<SwarmNode> nodes;
+  std::vector<SwarmService> services;
+  std::vector<SwarmTask> tasks;
+};
+
 /// Everything a scrape renders: built by the background sync, read under a lock.
 struct EngineState {
   bool connected = false;
   std::optional<EngineInfo> engine;
   std::string swarm_cluster_id;
   std::map<std::string, ContainerRecord> containers;  ///< by id
+  std::optional<SwarmState> swarm;  ///< set only on the node that emits cluster series
 };
+
+/// Whether this node emits the swarm's cluster series: `mode` is leader (the leader only),
+/// always (every manager) or never.
+bool EmitsClusterMetrics(std::string_view mode, const std::vector<SwarmNode>& nodes,
+                         const std::string& own_node_id);
 
 /// Applies one event to the state. Returns the container id that needs a fresh inspect
 /// ("" if none), so that only changed containers cost an API call.

@@ -215,6 +215,83 @@ std::optional<EngineInfo> ParseInfo(std::string_view text, std::string* error) {
   return i;
 }
 
+namespace {
+
+// Parses a JSON array of objects with `one` for each; wrongly typed elements are skipped.
+template <typename T, typename Fn>
+std::optional<std::vector<T>> ParseArray(std::string_view text, std::string* error, const char* what, Fn one) {
+  auto j = ParseJson(text, error);
+  if (!j) return std::nullopt;
+  if (!j->is_array()) {
+    if (error) *error = std::string("expected a JSON array of ") + what;
+    return std::nullopt;
+  }
+  std::vector<T> out;
+  for (const auto& item : *j) {
+    if (!item.is_object()) continue;
+    if (auto v = one(item)) out.push_back(std::move(*v));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<SwarmNode>> ParseNodes(std::string_view text, std::string* error) {
+  return ParseArray<SwarmNode>(text, error, "nodes", [](const json& n) -> std::optional<SwarmNode> {
+    SwarmNode node;
+    node.id = Str(n, "ID");
+    if (node.id.empty()) return std::nullopt;
+    const json& spec = Obj(n, "Spec");
+    node.role = Str(spec, "Role");
+    node.availability = Str(spec, "Availability");
+    node.state = Str(Obj(n, "Status"), "State");
+    const json& description = Obj(n, "Description");
+    node.hostname = Str(description, "Hostname");
+    node.engine_version = Str(Obj(description, "Engine"), "EngineVersion");
+    const json& manager = Obj(n, "ManagerStatus");
+    node.leader = Bool(manager, "Leader");
+    node.reachability = Str(manager, "Reachability");
+    return node;
+  });
+}
+
+std::optional<std::vector<SwarmService>> ParseServices(std::string_view text, std::string* error) {
+  return ParseArray<SwarmService>(text, error, "services", [](const json& sv) -> std::optional<SwarmService> {
+    SwarmService s;
+    s.id = Str(sv, "ID");
+    if (s.id.empty()) return std::nullopt;
+    const json& spec = Obj(sv, "Spec");
+    s.name = Str(spec, "Name");
+    const auto labels = Labels(Obj(spec, "Labels"));
+    if (auto it = labels.find("com.docker.stack.namespace"); it != labels.end()) s.stack = it->second;
+    const json& mode = Obj(spec, "Mode");
+    s.mode = mode.contains("Global")           ? "global"
+             : mode.contains("ReplicatedJob")  ? "replicated-job"
+             : mode.contains("GlobalJob")      ? "global-job"
+                                               : "replicated";
+    s.image = Str(Obj(Obj(spec, "TaskTemplate"), "ContainerSpec"), "Image");
+    // Images pinned by digest (image:tag@sha256:...) are shown without the digest.
+    if (const size_t at = s.image.find('@'); at != std::string::npos) s.image.resize(at);
+    const json& status = Obj(sv, "ServiceStatus");
+    if (status.contains("DesiredTasks")) s.desired_tasks = Int(status, "DesiredTasks");
+    if (status.contains("RunningTasks")) s.running_tasks = Int(status, "RunningTasks");
+    s.update_state = Str(Obj(sv, "UpdateStatus"), "State");
+    return s;
+  });
+}
+
+std::optional<std::vector<SwarmTask>> ParseTasks(std::string_view text, std::string* error) {
+  return ParseArray<SwarmTask>(text, error, "tasks", [](const json& t) -> std::optional<SwarmTask> {
+    SwarmTask task;
+    task.service_id = Str(t, "ServiceID");
+    task.node_id = Str(t, "NodeID");
+    task.state = Str(Obj(t, "Status"), "State");
+    task.desired_state = Str(t, "DesiredState");
+    if (task.service_id.empty() || task.state.empty()) return std::nullopt;
+    return task;
+  });
+}
+
 bool MergeVersion(std::string_view text, EngineInfo& info, std::string* error) {
   auto j = ParseJson(text, error);
   if (!j) return false;

@@ -99,6 +99,41 @@ std::optional<EngineInfo> ParseInfo(std::string_view json, std::string* error);
 /// Adds GET /version's ApiVersion (and Version, KernelVersion if /info lacked them).
 bool MergeVersion(std::string_view json, EngineInfo& info, std::string* error);
 
+/// One swarm node of GET /nodes (managers only).
+struct SwarmNode {
+  std::string id;
+  std::string hostname;
+  std::string role;          ///< manager, worker
+  std::string availability;  ///< active, pause, drain
+  std::string state;         ///< unknown, down, ready, disconnected
+  std::string engine_version;
+  bool leader = false;
+  std::string reachability;  ///< managers: reachable, unreachable, unknown; "" for workers
+};
+std::optional<std::vector<SwarmNode>> ParseNodes(std::string_view json, std::string* error);
+
+/// One service of GET /services?status=true (API >= 1.41 for ServiceStatus).
+struct SwarmService {
+  std::string id;
+  std::string name;
+  std::string stack;  ///< com.docker.stack.namespace
+  std::string mode;   ///< replicated, global, replicated-job, global-job
+  std::string image;
+  std::optional<int64_t> desired_tasks;  ///< ServiceStatus.DesiredTasks
+  std::optional<int64_t> running_tasks;  ///< ServiceStatus.RunningTasks
+  std::string update_state;              ///< UpdateStatus.State, "" if never updated
+};
+std::optional<std::vector<SwarmService>> ParseServices(std::string_view json, std::string* error);
+
+/// One task of GET /tasks: only what the counts need.
+struct SwarmTask {
+  std::string service_id;
+  std::string node_id;
+  std::string state;          ///< Status.State
+  std::string desired_state;  ///< DesiredState
+};
+std::optional<std::vector<SwarmTask>> ParseTasks(std::string_view json, std::string* error);
+
 /// "2026-11-25T17:22:40.552672208Z" → unix seconds; 0 for Docker's zero time or garbage.
 double ParseTimestamp(std::string_view rfc3339);
 

@@ -75,11 +75,18 @@ wait_for "an OOM-killed container is counted" 20 \
 wait_for "a restarting container's restarts are counted" 30 \
   '(v("docker_container_restarts_total", "name=\"flappy\"") or 0) >= 2'
 wait_for "swarm tasks carry their service's labels" 30 \
-  'count("docker_container_info", "container_label_com_docker_swarm_service_name=\"web\"") == 2 and count("docker_container_info", "container_label_com_docker_swarm_service_name=\"agent\"") == 1'
+  'count("docker_container_info", "container_label_com_docker_swarm_service_name=\"web\"") >= 2 and count("docker_container_info", "container_label_com_docker_swarm_service_name=\"agent\"") == 1'
 wait_for "cgroup metrics of swarm tasks carry name, image and swarm labels" 20 \
-  'count("container_memory_usage_bytes", "container_label_com_docker_swarm_service_name=\"web\"", "name=\"web.", "image=\"swarmscope-test/busybox:1\"") == 2'
+  'count("container_memory_usage_bytes", "container_label_com_docker_swarm_service_name=\"web\"", "name=\"web.", "image=\"swarmscope-test/busybox:1\"") >= 2'
 wait_for "node_meta joins the node's id and name" 10 \
   'count("node_meta", "node_id=", "node_name=", "container_label_com_docker_swarm_node_id=") == 1'
+wait_for "the leader emits desired = running for a replicated and a global service" 30 \
+  'v("docker_swarm_service_desired_tasks", "service_name=\"web\"") == 2 and v("docker_swarm_service_running_tasks", "service_name=\"web\"") == 2 and v("docker_swarm_service_desired_tasks", "service_name=\"agent\"") == 1 and v("docker_swarm_service_running_tasks", "service_name=\"agent\"") == 1'
+$docker_cli service scale -d web=3 >/dev/null
+wait_for "scaling a service is followed (desired 3, running 3)" 30 \
+  'v("docker_swarm_service_desired_tasks", "service_name=\"web\"") == 3 and v("docker_swarm_service_running_tasks", "service_name=\"web\"") == 3 and v("docker_swarm_service_tasks", "service_name=\"web\"", "state=\"running\"") == 3'
+wait_for "the swarm's node is reported once, as leader" 10 \
+  'count("docker_swarm_node_info") == 1 and v("docker_swarm_node_info", "leader=\"true\"", "role=\"manager\"") == 1'
 promtool check metrics <"$WORK/scrape.txt" || fail "promtool check metrics on a scrape with docker metrics"
 ok "promtool check metrics passes"
 

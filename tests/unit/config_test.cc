@@ -14,7 +14,9 @@ using Action = ParseOutcome::Action;
 
 std::vector<CollectorFlags> TestCollectors() {
   return {
-      {"alpha", "Alpha things.", true, {{"alpha.socket", FlagKind::kString, "/run/a.sock", "Socket."}}},
+      {"alpha", "Alpha things.", true,
+       {{"alpha.socket", FlagKind::kString, "/run/a.sock", "Socket."},
+        {"alpha.mode", FlagKind::kString, "one", "Mode.", {"one", "two"}}}},
       {"beta", "Beta things.", false, {}},
   };
 }
@@ -104,6 +106,7 @@ TEST(Config, ErrorsAreOneClearLine) {
       {{"--web.telemetry-path=metrics"}, "--web.telemetry-path"},
       {{"--web.telemetry-path=/healthz"}, "--web.telemetry-path"},
       {{"--collector.alpha=maybe"}, "expected true or false"},
+      {{"--alpha.mode=three"}, "--alpha.mode: expected one of one, two"},
       {{"--collector.alpha", "--no-collector.alpha"}, "both given"},
       {{"--web.listen-address"}, "missing"},
       {{"stray"}, "positional"},

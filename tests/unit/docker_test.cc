@@ -144,6 +144,52 @@ TEST(DockerParsers, Timestamps) {
   EXPECT_EQ(CompareApiVersions("1.41", "1.41"), 0);
 }
 
+TEST(DockerParsers, SwarmNodesServicesTasks) {
+  std::string error;
+  auto nodes = ParseNodes(Fixture("nodes.json"), &error);
+  ASSERT_TRUE(nodes) << error;
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].role, "manager");
+  EXPECT_TRUE((*nodes)[0].leader);
+  EXPECT_EQ((*nodes)[0].reachability, "reachable");
+  EXPECT_EQ((*nodes)[0].hostname, "vm");
+  auto services = ParseServices(Fixture("services_status.json"), &error);
+  ASSERT_TRUE(services) << error;
+  ASSERT_EQ(services->size(), 1u);
+  EXPECT_EQ((*services)[0].name, "web");
+  EXPECT_EQ((*services)[0].mode, "replicated");
+  EXPECT_EQ((*services)[0].desired_tasks, 2);
+  EXPECT_EQ((*services)[0].running_tasks, 2);
+  auto tasks = ParseTasks(Fixture("tasks.json"), &error);
+  ASSERT_TRUE(tasks) << error;
+  EXPECT_EQ(tasks->size(), 2u);
+  EXPECT_EQ((*tasks)[0].state, "running");
+  // A worker's answer to /nodes is an error object, not a list.
+  EXPECT_FALSE(ParseNodes(R"({"message":"This node is not a swarm manager."})", &error));
+  auto global = ParseServices(R"([{"ID":"g","Spec":{"Name":"agent","Mode":{"Global":{}},"Labels":{"com.docker.stack.namespace":"mon"},
+      "TaskTemplate":{"ContainerSpec":{"Image":"img:1@sha256:abc"}}},"UpdateStatus":{"State":"rollback_completed"}}])", &error);
+  ASSERT_TRUE(global);
+  EXPECT_EQ((*global)[0].mode, "global");
+  EXPECT_EQ((*global)[0].stack, "mon");
+  EXPECT_EQ((*global)[0].image, "img:1");
+  EXPECT_FALSE((*global)[0].desired_tasks);  // API < 1.41: no ServiceStatus
+  EXPECT_EQ((*global)[0].update_state, "rollback_completed");
+}
+
+TEST(DockerState, ClusterSeriesComeFromExactlyOneNode) {
+  std::vector<SwarmNode> nodes(3);
+  nodes[0].id = "a";
+  nodes[1].id = "b";
+  nodes[1].leader = true;
+  nodes[2].id = "c";
+  EXPECT_TRUE(EmitsClusterMetrics("leader", nodes, "b"));
+  EXPECT_FALSE(EmitsClusterMetrics("leader", nodes, "a"));
+  EXPECT_TRUE(EmitsClusterMetrics("always", nodes, "a"));
+  EXPECT_FALSE(EmitsClusterMetrics("never", nodes, "b"));
+  nodes[1].leader = false;  // mid-election: nobody emits rather than two
+  EXPECT_FALSE(EmitsClusterMetrics("leader", nodes, "b"));
+}
+
 TEST(DockerState, EventsUpdateTheStateAndAskForInspectOnlyWhenNeeded) {
   EngineState state;
   Event e;
@@ -184,6 +230,11 @@ TEST(DockerState, MetricsPassPromtoolAndNamingRules) {
     rec.details.state = c.state;
     rec.details.labels = c.labels;
   }
+  SwarmState swarm;
+  swarm.nodes = *ParseNodes(Fixture("nodes.json"), &error);
+  swarm.services = *ParseServices(Fixture("services_status.json"), &error);
+  swarm.tasks = *ParseTasks(Fixture("tasks.json"), &error);
+  state.swarm = swarm;
   MetricWriter w;
   WriteMetrics(state, {"com.docker.swarm.service.name"}, w);
   EXPECT_EQ(w.out_of_order(), 0u);
@@ -196,6 +247,10 @@ TEST(DockerState, MetricsPassPromtoolAndNamingRules) {
   EXPECT_EQ(testing::FindSample(*e, "docker_engine_containers", {{"state", "running"}})->value, 4);
   EXPECT_NE(testing::FindSample(*e, "docker_container_info", {{"container_label_com_docker_swarm_service_name", "web"}}), nullptr);
   EXPECT_NE(testing::FindSample(*e, "node_meta"), nullptr);
+  EXPECT_EQ(testing::FindSample(*e, "docker_swarm_service_desired_tasks", {{"service_name", "web"}})->value, 2);
+  EXPECT_EQ(testing::FindSample(*e, "docker_swarm_service_tasks", {{"service_name", "web"}, {"state", "running"}})->value, 2);
+  EXPECT_EQ(testing::FindSample(*e, "docker_swarm_nodes", {{"role", "manager"}, {"state", "ready"}})->value, 1);
+  EXPECT_EQ(testing::FindSample(*e, "docker_swarm_node_info", {{"leader", "true"}})->value, 1);
   EXPECT_NE(testing::FindSample(*e, "engine_daemon_engine_info", {{"graphdriver", "overlay2"}}), nullptr);
   const std::string path = ::testing::TempDir() + "/docker_metrics.prom";
   std::ofstream(path) << out;

@@ -245,6 +245,20 @@ int64_t Config::GetInt(std::string_view flag) const {
 
 bool Config::GetBool(std::string_view flag) const { return ParseBool(Get(flag)).value_or(false); }
 
+std::vector<std::string> Config::GetList(std::string_view flag) const {
+  std::vector<std::string> out;
+  std::string_view text = Get(flag);
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text.remove_prefix(comma == std::string_view::npos ? text.size() : comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
 ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* const* envp,
                               const std::vector<CollectorFlags>& collectors) {
   using Action = ParseOutcome::Action;

@@ -69,6 +69,8 @@ struct Config {
   std::chrono::milliseconds GetDuration(std::string_view flag) const;
   int64_t GetInt(std::string_view flag) const;
   bool GetBool(std::string_view flag) const;
+  /// A comma-separated flag as a list, items trimmed, empty items left out.
+  std::vector<std::string> GetList(std::string_view flag) const;
 };
 
 /// What the command line asks for.

@@ -10,6 +10,11 @@
 
 namespace swarmscope {
 
+/// The Docker labels exported as container_label_<key> by default: the ones swarm sets.
+inline constexpr const char* kDefaultSwarmLabels =
+    "com.docker.swarm.node.id,com.docker.swarm.service.id,com.docker.swarm.service.name,"
+    "com.docker.swarm.task.id,com.docker.swarm.task.name,com.docker.stack.namespace";
+
 /// What exporters share about one container. Filled by the docker exporter, read by the
 /// cgroup exporter (names, images and swarm labels for cAdvisor-style series).
 struct ContainerInfo {

@@ -34,20 +34,6 @@ std::string Join(const std::string& dir, std::string_view rel) {
   return out;
 }
 
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string item = text.substr(start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    if (!item.empty()) out.push_back(item);
-    start = comma + 1;
-  }
-  return out;
-}
 
 // --- The metric table --------------------------------------------------------------------
 
@@ -294,8 +280,8 @@ class CgroupExporter : public Exporter {
       : inventory_(deps.inventory),
         procfs_(deps.config.procfs),
         paths_{deps.config.rootfs, deps.config.sysfs},
-        parents_(SplitList(deps.config.Get("collector.cgroup.parents"))),
-        label_keys_(SplitList(deps.config.Get("collector.cgroup.labels"))),
+        parents_(deps.config.GetList("collector.cgroup.parents")),
+        label_keys_(deps.config.GetList("collector.cgroup.labels")),
         timestamps_(deps.config.GetBool("collector.cgroup.timestamps")) {}
 
   bool Collect(ScrapeContext& ctx, MetricWriter& out) override {
@@ -399,7 +385,11 @@ Layout DiscoverLayout(const std::vector<Mount>& mounts, const PathMapper& paths)
     }
     if (m.fs_type != "cgroup") continue;
     // Controllers are among the super options: "rw,cpu,cpuacct" (co-mounted) or "rw,memory".
-    for (const auto& option : SplitList(m.super_options)) {
+    std::string_view options = m.super_options;
+    while (!options.empty()) {
+      const size_t comma = options.find(',');
+      const std::string_view option = options.substr(0, comma);
+      options.remove_prefix(comma == std::string_view::npos ? options.size() : comma + 1);
       for (const char* c : kControllers) {
         if (option == c && !layout.v1.count(c)) layout.v1[c] = paths.Map(m.mount_point);
       }
@@ -731,9 +721,7 @@ ExporterSpec CgroupExporterSpec() {
            {"collector.cgroup.parents", FlagKind::kString, "/docker,/system.slice",
             "Comma-separated cgroup directories whose children are containers (64-hex names, or "
             "docker-<id>.scope for the systemd driver)."},
-           {"collector.cgroup.labels", FlagKind::kString,
-            "com.docker.swarm.node.id,com.docker.swarm.service.id,com.docker.swarm.service.name,"
-            "com.docker.swarm.task.id,com.docker.swarm.task.name,com.docker.stack.namespace",
+           {"collector.cgroup.labels", FlagKind::kString, kDefaultSwarmLabels,
             "Comma-separated Docker labels exported as container_label_<key> on container series."},
            {"collector.cgroup.timestamps", FlagKind::kBool, "false",
             "Give cgroup samples explicit timestamps (as cAdvisor does)."},

@@ -283,17 +283,6 @@ void WriteMetrics(const EngineState& state, const std::vector<std::string>& labe
 
 namespace {
 
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
 
 // Keeps a picture of the engine up to date from a background thread: a full sync at start
 // and after every reconnect or resync interval, and the event stream in between. A scrape
@@ -306,7 +295,7 @@ class DockerExporter : public Exporter {
         host_(deps.config.Get("docker.host")),
         timeout_(deps.config.GetDuration("docker.timeout")),
         resync_(deps.config.GetDuration("docker.resync-interval")),
-        label_keys_(SplitList(deps.config.Get("collector.docker.labels"))),
+        label_keys_(deps.config.GetList("collector.docker.labels")),
         cluster_mode_(deps.config.Get("docker.cluster-metrics")),
         swarm_poll_(deps.config.GetDuration("docker.swarm-poll-interval")),
         thread_([this] { Run(); }),
@@ -608,9 +597,7 @@ ExporterSpec DockerExporterSpec() {
                {"docker.swarm-poll-interval", FlagKind::kDuration, "5s",
                 "How often the emitting manager reads /nodes, /services and /tasks (tasks have no "
                 "events); service and node events also trigger a read."},
-               {"collector.docker.labels", FlagKind::kString,
-                "com.docker.swarm.node.id,com.docker.swarm.service.id,com.docker.swarm.service.name,"
-                "com.docker.swarm.task.id,com.docker.swarm.task.name,com.docker.stack.namespace",
+               {"collector.docker.labels", FlagKind::kString, kDefaultSwarmLabels,
                 "Comma-separated Docker labels exported as container_label_<key> on docker_container_info."},
            }},
           [](ExporterDeps& deps) { return std::make_unique<DockerExporter>(deps); }};

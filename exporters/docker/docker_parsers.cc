@@ -56,6 +56,27 @@ std::string StripSlash(std::string name) {
 
 }  // namespace
 
+namespace {
+
+// Parses a JSON array of objects with `one` for each; wrongly typed elements are skipped.
+template <typename T, typename Fn>
+std::optional<std::vector<T>> ParseArray(std::string_view text, std::string* error, const char* what, Fn one) {
+  auto j = ParseJson(text, error);
+  if (!j) return std::nullopt;
+  if (!j->is_array()) {
+    if (error) *error = std::string("expected a JSON array of ") + what;
+    return std::nullopt;
+  }
+  std::vector<T> out;
+  for (const auto& item : *j) {
+    if (!item.is_object()) continue;
+    if (auto v = one(item)) out.push_back(std::move(*v));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string HealthFromStatus(std::string_view status) {
   if (status.find("(healthy)") != std::string_view::npos) return "healthy";
   if (status.find("(unhealthy)") != std::string_view::npos) return "unhealthy";
@@ -88,18 +109,10 @@ double ParseTimestamp(std::string_view s) {
 
 std::optional<std::vector<ContainerSummary>> ParseContainerList(std::string_view text,
                                                                 std::string* error) {
-  auto j = ParseJson(text, error);
-  if (!j) return std::nullopt;
-  if (!j->is_array()) {
-    if (error) *error = "expected a JSON array of containers";
-    return std::nullopt;
-  }
-  std::vector<ContainerSummary> out;
-  for (const auto& c : *j) {
-    if (!c.is_object()) continue;
+  return ParseArray<ContainerSummary>(text, error, "containers", [](const json& c) -> std::optional<ContainerSummary> {
     ContainerSummary s;
     s.id = Str(c, "Id");
-    if (s.id.empty()) continue;
+    if (s.id.empty()) return std::nullopt;
     auto names = c.find("Names");
     if (names != c.end() && names->is_array() && !names->empty() && names->front().is_string()) {
       s.name = StripSlash(names->front().get<std::string>());
@@ -109,9 +122,8 @@ std::optional<std::vector<ContainerSummary>> ParseContainerList(std::string_view
     s.health = HealthFromStatus(Str(c, "Status"));
     s.labels = Labels(Obj(c, "Labels"));
     s.created = Int(c, "Created");
-    out.push_back(std::move(s));
-  }
-  return out;
+    return s;
+  });
 }
 
 std::optional<ContainerDetails> ParseContainerInspect(std::string_view text, std::string* error) {
@@ -215,26 +227,6 @@ std::optional<EngineInfo> ParseInfo(std::string_view text, std::string* error) {
   return i;
 }
 
-namespace {
-
-// Parses a JSON array of objects with `one` for each; wrongly typed elements are skipped.
-template <typename T, typename Fn>
-std::optional<std::vector<T>> ParseArray(std::string_view text, std::string* error, const char* what, Fn one) {
-  auto j = ParseJson(text, error);
-  if (!j) return std::nullopt;
-  if (!j->is_array()) {
-    if (error) *error = std::string("expected a JSON array of ") + what;
-    return std::nullopt;
-  }
-  std::vector<T> out;
-  for (const auto& item : *j) {
-    if (!item.is_object()) continue;
-    if (auto v = one(item)) out.push_back(std::move(*v));
-  }
-  return out;
-}
-
-}  // namespace
 
 std::optional<std::vector<SwarmNode>> ParseNodes(std::string_view text, std::string* error) {
   return ParseArray<SwarmNode>(text, error, "nodes", [](const json& n) -> std::optional<SwarmNode> {

@@ -42,6 +42,12 @@ constexpr MetricSpec kEngineImages{"docker_engine_images", MetricType::kGauge,
                                    "Images on this engine (/info Images)."};
 constexpr MetricSpec kCompatEngineInfo{"engine_daemon_engine_info", MetricType::kGauge,
                                        "Always 1; dockerd's own metric name, for existing dashboards (/info)."};
+constexpr MetricSpec kHealthChecks{"engine_daemon_health_checks_total", MetricType::kCounter,
+                                   "Health checks run, as dockerd counts them, since swarmscope started "
+                                   "(exec_die events of containers with a healthcheck)."};
+constexpr MetricSpec kHealthChecksFailed{"engine_daemon_health_checks_failed_total", MetricType::kCounter,
+                                         "Health checks that failed, since swarmscope started (exec_die "
+                                         "events with a non-zero exitCode)."};
 constexpr MetricSpec kCompatSwarmNode{"swarm_node_info", MetricType::kGauge,
                                       "Always 1; dockerd's own metric name, for existing dashboards (/info Swarm)."};
 constexpr MetricSpec kNodeMeta{"node_meta", MetricType::kGauge,
@@ -86,7 +92,7 @@ LabelSet ContainerLabels(const std::string& id, const ContainerDetails& d) {
 std::vector<MetricSpec> DockerMetricSpecs() {
   return {kContainerInfo, kContainerState, kContainerHealth, kHealthStreak, kRestarts, kOomKills,
           kExitCode, kStartTime, kEngineInfo, kEngineContainers, kEngineImages, kCompatEngineInfo,
-          kCompatSwarmNode, kNodeMeta, kNodeInfo, kNodes, kServiceInfo, kServiceDesired,
+          kHealthChecks, kHealthChecksFailed, kCompatSwarmNode, kNodeMeta, kNodeInfo, kNodes, kServiceInfo, kServiceDesired,
           kServiceRunning, kServiceUpdate, kServiceTasks};
 }
 
@@ -114,6 +120,23 @@ std::string ApplyEvent(const Event& e, EngineState& state) {
   // State and health changes: create, start, die, kill, stop, pause, unpause, restart,
   // rename, update, "health_status: healthy", ... exec_* and attach/resize do not change
   // anything we report.
+  // A health check run ends with exec_die on a container that has a healthcheck: count it
+  // and follow the failing streak as Docker does, without an API call per check.
+  if (e.action == "exec_die") {
+    auto it = state.containers.find(e.id);
+    if (it != state.containers.end() && !it->second.details.health.empty()) {
+      auto code = e.attributes.find("exitCode");
+      const bool failed = code != e.attributes.end() && code->second != "0";
+      state.health_checks++;
+      if (failed) {
+        state.health_checks_failed++;
+        it->second.details.health_failing_streak++;
+      } else {
+        it->second.details.health_failing_streak = 0;
+      }
+    }
+    return "";
+  }
   if (e.action.rfind("exec_", 0) == 0 || e.action == "attach" || e.action == "resize" ||
       e.action == "top" || e.action == "export" || e.action == "copy" || e.action == "archive-path") {
     return "";
@@ -268,6 +291,8 @@ void WriteMetrics(const EngineState& state, const std::vector<std::string>& labe
   LabelSet compat;
   compat.Add("version", e.version).Add("kernel", e.kernel).Add("os", e.os).Add("graphdriver", e.storage_driver);
   out.Family(kCompatEngineInfo).Add(compat, 1);
+  out.Family(kHealthChecks).Add(state.health_checks);
+  out.Family(kHealthChecksFailed).Add(state.health_checks_failed);
   if (state.swarm) WriteSwarm(*state.swarm, out);
   if (!e.swarm_node_id.empty() && e.swarm_state == "active") {
     LabelSet node;
@@ -489,6 +514,8 @@ class DockerExporter : public Exporter {
         if (old != state_.containers.end()) rec.oom_events = std::max(rec.oom_events, old->second.oom_events);
       }
       next.swarm = std::move(state_.swarm);
+      next.health_checks = state_.health_checks;
+      next.health_checks_failed = state_.health_checks_failed;
       state_ = std::move(next);
       last_error_.clear();
       swarm_wake_ = true;

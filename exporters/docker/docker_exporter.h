@@ -30,6 +30,8 @@ struct EngineState {
   std::string swarm_cluster_id;
   std::map<std::string, ContainerRecord> containers;  ///< by id
   std::optional<SwarmState> swarm;  ///< set only on the node that emits cluster series
+  uint64_t health_checks = 0;         ///< health check runs seen (exec_die of a checked container)
+  uint64_t health_checks_failed = 0;  ///< of which exited non-zero
 };
 
 /// Whether this node emits the swarm's cluster series: `mode` is leader (the leader only),

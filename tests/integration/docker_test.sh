@@ -70,6 +70,8 @@ PY
 
 wait_for "an unhealthy container shows as unhealthy" 20 \
   'v("docker_container_health_status", "name=\"unhealthy\"", "status=\"unhealthy\"") == 1'
+wait_for "failed health checks are counted" 20 \
+  '(v("engine_daemon_health_checks_failed_total") or 0) >= 2 and v("engine_daemon_health_checks_total") >= v("engine_daemon_health_checks_failed_total")'
 wait_for "an OOM-killed container is counted" 20 \
   '(v("docker_container_oom_kills_total", "name=\"oom\"") or 0) >= 1'
 wait_for "a restarting container's restarts are counted" 30 \

@@ -199,6 +199,18 @@ TEST(DockerState, EventsUpdateTheStateAndAskForInspectOnlyWhenNeeded) {
   EXPECT_EQ(ApplyEvent(e, state), "abc");
   e.action = "exec_start: /bin/sh -c false";
   EXPECT_EQ(ApplyEvent(e, state), "");  // health check runs cost nothing
+  state.containers["abc"].details.health = "healthy";
+  e.action = "exec_die";
+  e.attributes = {{"exitCode", "1"}};
+  ApplyEvent(e, state);
+  ApplyEvent(e, state);
+  EXPECT_EQ(state.health_checks, 2u);
+  EXPECT_EQ(state.health_checks_failed, 2u);
+  EXPECT_EQ(state.containers["abc"].details.health_failing_streak, 2);
+  e.attributes = {{"exitCode", "0"}};
+  EXPECT_EQ(ApplyEvent(e, state), "");
+  EXPECT_EQ(state.health_checks, 3u);
+  EXPECT_EQ(state.containers["abc"].details.health_failing_streak, 0);
   e.action = "oom";
   EXPECT_EQ(ApplyEvent(e, state), "abc");
   EXPECT_EQ(state.containers["abc"].oom_events, 1u);

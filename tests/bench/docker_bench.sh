@@ -17,6 +17,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 docker_cli=/usr/bin/docker
 eval "export $(bash tests/integration/dockerd.sh start "$dk")"
 mkdir -p "$work/image/rootfs/bin"
@@ -34,7 +35,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 pids+=("$!")
 
 running=0
-echo "docker exporter vs the stats API (median of 20 scrapes; stats: one call per container)"
+echo "docker exporter vs the stats API (median of 20 scrapes; stats: one call per container, 16 in parallel)"
 for n in ${sizes//,/ }; do
   seq $((running + 1)) "$n" | xargs -P 8 -I{} $docker_cli run -d --name "c{}" bench/busybox:1 >/dev/null
   running=$n
@@ -55,12 +56,11 @@ for n in ${sizes//,/ }; do
   after=$(wc -l <"$work/requests.log")
   ours_ms=$(printf '%s\n' "${durations[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]*1000}')
   per_scrape=$(awk -v a="$after" -v b="$before" 'BEGIN {printf "%.2f", (a-b)/20}')
-  # The stats-API approach: what a per-scrape stats collector must do.
-  ids=$($docker_cli ps -q --no-trunc | head -n "$n")
+  # The stats-API approach: what a per-scrape stats collector must do, with 16 calls in
+  # flight at once (sequentially it is ~2 s per container here).
   start=$(date +%s%N)
-  for id in $ids; do
-    curl -sf --unix-socket "$dk/docker.sock" -o /dev/null "http://localhost/v1.41/containers/$id/stats?stream=false"
-  done
+  $docker_cli ps -q --no-trunc | head -n "$n" | xargs -P 16 -I{} \
+    curl -sf --unix-socket "$dk/docker.sock" -o /dev/null "http://localhost/v1.41/containers/{}/stats?stream=false"
   stats_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   awk -v n="$n" -v o="$ours_ms" -v r="$per_scrape" -v s="$stats_ms" 'BEGIN {
     printf "containers=%-4d swarmscope: %.2f API requests/scrape, %.3f ms/scrape | stats API: %d requests/scrape, %d ms/scrape | ratio %.0fx\n",

@@ -29,12 +29,11 @@ start_swarmscope main --docker.host="unix://$WORK/proxy.sock" \
   --collector.cgroup.parents=/swarmscope-test-docker
 url="http://127.0.0.1:$PORT/metrics"
 
-$docker_cli run -d --name unhealthy --health-cmd false --health-interval 1s --health-retries 1 "$image" >/dev/null
-$docker_cli run -d --name oom --memory 32m --memory-swap 32m --shm-size 256m "$image" \
-  sh -c 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=200; sleep 3600' >/dev/null
-$docker_cli run -d --name flappy --restart always "$image" sh -c 'sleep 1; exit 3' >/dev/null
-$docker_cli service create -q --no-resolve-image --name web --replicas 2 "$image" >/dev/null
-$docker_cli service create -q --no-resolve-image --name agent --mode global "$image" >/dev/null
+# The workload is a stack (what users deploy); one plain container with a docker restart
+# policy covers RestartCount, which swarm tasks never increment (swarm restarts by
+# replacing the task).
+$docker_cli stack deploy --resolve-image never -c "$here/docker-test-stack.yml" dt >/dev/null
+$docker_cli run -d --name restarter --restart always "$image" sh -c 'sleep 1; exit 3' >/dev/null
 
 scrape() { curl -sf "$url" >"$WORK/scrape.txt"; }
 # wait_for DESCRIPTION SECONDS PYTHON-CONDITION over `s` (list of (name, labels, value))
@@ -68,25 +67,29 @@ PY
   done
 }
 
-wait_for "an unhealthy container shows as unhealthy" 20 \
-  'v("docker_container_health_status", "name=\"unhealthy\"", "status=\"unhealthy\"") == 1'
+wait_for "a task failing its healthcheck shows as unhealthy" 30 \
+  'v("docker_container_health_status", "name=\"dt_unhealthy.1.", "status=\"unhealthy\"") == 1'
 wait_for "failed health checks are counted" 20 \
   '(v("engine_daemon_health_checks_failed_total") or 0) >= 2 and v("engine_daemon_health_checks_total") >= v("engine_daemon_health_checks_failed_total")'
 wait_for "an OOM-killed container is counted" 20 \
-  '(v("docker_container_oom_kills_total", "name=\"oom\"") or 0) >= 1'
-wait_for "a restarting container's restarts are counted" 30 \
-  '(v("docker_container_restarts_total", "name=\"flappy\"") or 0) >= 2'
+  '(v("docker_container_oom_kills_total", "name=\"dt_oom.1.") or 0) >= 1 and v("docker_container_last_exit_code", "name=\"dt_oom.1.") == 137'
+wait_for "a plain container's restarts are counted" 30 \
+  '(v("docker_container_restarts_total", "name=\"restarter\"") or 0) >= 2'
+wait_for "a task that keeps failing is restarted as new tasks, counted as failed" 40 \
+  '(v("docker_swarm_service_tasks", "service_name=\"dt_flappy\"", "state=\"failed\"") or 0) >= 2 and count("docker_container_info", "container_label_com_docker_swarm_service_name=\"dt_flappy\"") >= 2'
 wait_for "swarm tasks carry their service's labels" 30 \
-  'count("docker_container_info", "container_label_com_docker_swarm_service_name=\"web\"") >= 2 and count("docker_container_info", "container_label_com_docker_swarm_service_name=\"agent\"") == 1'
+  'count("docker_container_info", "container_label_com_docker_swarm_service_name=\"dt_web\"") >= 2 and count("docker_container_info", "container_label_com_docker_swarm_service_name=\"dt_agent\"") == 1'
 wait_for "cgroup metrics of swarm tasks carry name, image and swarm labels" 20 \
-  'count("container_memory_usage_bytes", "container_label_com_docker_swarm_service_name=\"web\"", "name=\"web.", "image=\"swarmscope-test/busybox:1\"") >= 2'
+  'count("container_memory_usage_bytes", "container_label_com_docker_swarm_service_name=\"dt_web\"", "name=\"dt_web.", "image=\"swarmscope-test/busybox:1\"", "container_label_com_docker_stack_namespace=\"dt\"") >= 2'
+wait_for "services carry their stack" 10 \
+  'v("docker_swarm_service_info", "service_name=\"dt_web\"", "stack=\"dt\"", "mode=\"replicated\"") == 1 and v("docker_swarm_service_info", "service_name=\"dt_agent\"", "mode=\"global\"") == 1'
 wait_for "node_meta joins the node's id and name" 10 \
   'count("node_meta", "node_id=", "node_name=", "container_label_com_docker_swarm_node_id=") == 1'
 wait_for "the leader emits desired = running for a replicated and a global service" 30 \
-  'v("docker_swarm_service_desired_tasks", "service_name=\"web\"") == 2 and v("docker_swarm_service_running_tasks", "service_name=\"web\"") == 2 and v("docker_swarm_service_desired_tasks", "service_name=\"agent\"") == 1 and v("docker_swarm_service_running_tasks", "service_name=\"agent\"") == 1'
-$docker_cli service scale -d web=3 >/dev/null
+  'v("docker_swarm_service_desired_tasks", "service_name=\"dt_web\"") == 2 and v("docker_swarm_service_running_tasks", "service_name=\"dt_web\"") == 2 and v("docker_swarm_service_desired_tasks", "service_name=\"dt_agent\"") == 1 and v("docker_swarm_service_running_tasks", "service_name=\"dt_agent\"") == 1'
+$docker_cli service scale -d dt_web=3 >/dev/null
 wait_for "scaling a service is followed (desired 3, running 3)" 30 \
-  'v("docker_swarm_service_desired_tasks", "service_name=\"web\"") == 3 and v("docker_swarm_service_running_tasks", "service_name=\"web\"") == 3 and v("docker_swarm_service_tasks", "service_name=\"web\"", "state=\"running\"") == 3'
+  'v("docker_swarm_service_desired_tasks", "service_name=\"dt_web\"") == 3 and v("docker_swarm_service_running_tasks", "service_name=\"dt_web\"") == 3 and v("docker_swarm_service_tasks", "service_name=\"dt_web\"", "state=\"running\"") == 3'
 wait_for "the swarm's node is reported once, as leader" 10 \
   'count("docker_swarm_node_info") == 1 and v("docker_swarm_node_info", "leader=\"true\"", "role=\"manager\"") == 1'
 promtool check metrics <"$WORK/scrape.txt" || fail "promtool check metrics on a scrape with docker metrics"
@@ -110,7 +113,7 @@ took=$(( $(date +%s%3N) - start_ms ))
 [ "$took" -lt 15000 ] || fail "scrapes slow while dockerd is down"
 bash "$here/dockerd.sh" resume "$dk" >/dev/null
 wait_for "dockerd back: the exporter reconnects and resyncs by itself" 60 \
-  'v("swarmscope_scrape_collector_success", "collector=\"docker\"") == 1 and count("docker_container_info", "name=\"flappy\"") == 1'
+  'v("swarmscope_scrape_collector_success", "collector=\"docker\"") == 1 and count("docker_container_info", "name=\"restarter\"") == 1'
 
 # Read-only: every request that crossed the proxy was a GET.
 total=$(wc -l <"$WORK/requests.log")

@@ -271,7 +271,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
   const std::vector<FlagSpec> flags = AllValueFlags(collectors);
 
   po::options_description desc;
-  desc.add_options()("help,h", "")("version", "");
+  desc.add_options()("help,h", "")("version", "")("healthcheck", "");
   for (const auto& f : flags) {
     if (f.kind == FlagKind::kBool) {
       desc.add_options()(f.name.c_str(), po::value<std::string>()->implicit_value("true"), "");
@@ -402,6 +402,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
     }
     config.collectors.emplace_back(c.name, on);
   }
+  // --healthcheck takes the same flags and environment as the daemon (it must find the
+  // daemon's listen address), so it is decided last.
+  if (cli.count("healthcheck")) outcome.action = Action::kHealthcheck;
   return outcome;
 }
 
@@ -413,7 +416,10 @@ std::string HelpText(const std::vector<CollectorFlags>& collectors) {
          "the command line wins over the environment.\n\n"
          "Flags:\n"
          "  -h, --help     Show this help and exit.\n"
-         "      --version  Show the version and exit.\n";
+         "      --version  Show the version and exit.\n"
+         "      --healthcheck\n"
+         "                 Ask the collector running with these flags for /healthz and exit 0\n"
+         "                 if it answers 200, 1 if not (the image's HEALTHCHECK).\n";
   for (const auto& f : AllValueFlags(collectors)) {
     out << "      --" << (f.kind == FlagKind::kBool ? "[no-]" : "") << f.name;
     if (f.kind != FlagKind::kBool) {

@@ -75,7 +75,7 @@ struct Config {
 
 /// What the command line asks for.
 struct ParseOutcome {
-  enum class Action { kRun, kHelp, kVersion, kError };
+  enum class Action { kRun, kHelp, kVersion, kHealthcheck, kError };
   Action action = Action::kRun;
   Config config;
   std::string message;  ///< help text, or the one-line error

@@ -1,5 +1,7 @@
 #include "collector/http_server.h"
 
+#include "collector/config.h"
+
 #include <malloc.h>
 
 #include <optional>
@@ -7,6 +9,8 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
@@ -184,13 +188,54 @@ HttpServer::~HttpServer() {
   }
 }
 
-std::string HttpServer::Listen(const std::string& address) {
+std::pair<std::string, std::string> SplitListenAddress(const std::string& address) {
   const size_t colon = address.rfind(':');
-  std::string host = address.substr(0, colon);
-  const std::string port = address.substr(colon + 1);
+  std::string host = colon == std::string::npos ? "" : address.substr(0, colon);
+  std::string port = colon == std::string::npos ? address : address.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
+  return {std::move(host), std::move(port)};
+}
+
+std::string CheckHealth(const std::string& listen_address, std::chrono::milliseconds timeout) {
+  auto [host, port] = SplitListenAddress(listen_address);
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  const std::string where = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+                            ":" + port + "/healthz";
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  beast::error_code ec;
+  tcp::resolver resolver(ioc);
+  const auto endpoints = resolver.resolve(host, port, tcp::resolver::numeric_service, ec);
+  if (ec) return "cannot resolve " + where + ": " + ec.message();
+  stream.expires_after(timeout);
+  http::request<http::empty_body> req{http::verb::get, "/healthz", 11};
+  req.set(http::field::host, host);
+  req.set(http::field::connection, "close");
+  http::response_parser<http::string_body> res;
+  res.body_limit(4096);
+  beast::flat_buffer buffer;
+  // Async operations, so that the stream's deadline covers connect, write and read.
+  stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) {
+    if ((ec = e)) return;
+    http::async_write(stream, req, [&](beast::error_code e2, size_t) {
+      if ((ec = e2)) return;
+      http::async_read(stream, buffer, res, [&](beast::error_code e3, size_t) { ec = e3; });
+    });
+  });
+  ioc.run();
+  if (ec == beast::error::timeout) return where + " did not answer within " + FormatDuration(timeout);
+  if (ec) return where + ": " + ec.message();
+  if (res.get().result_int() != 200) {
+    return where + " answered " + std::to_string(res.get().result_int());
+  }
+  return "";
+}
+
+std::string HttpServer::Listen(const std::string& address) {
+  const auto [host, port] = SplitListenAddress(address);
   std::vector<tcp::endpoint> candidates;
   const auto port_number = static_cast<uint16_t>(std::stoi(port));
   if (host.empty()) {

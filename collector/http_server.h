@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,6 +17,14 @@
 #include "collector/self_metrics.h"
 
 namespace swarmscope {
+
+/// "[host]:port" split into host (brackets removed; empty = every address) and port.
+std::pair<std::string, std::string> SplitListenAddress(const std::string& address);
+
+/// Asks the collector listening on `listen_address` (its --web.listen-address; a wildcard
+/// host is asked on loopback) for /healthz. Returns "" when it answered 200 within
+/// `timeout`, else a one-line reason. The image's HEALTHCHECK (`swarmscope --healthcheck`).
+std::string CheckHealth(const std::string& listen_address, std::chrono::milliseconds timeout);
 
 struct ServerOptions {
   int max_connections = 64;

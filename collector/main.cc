@@ -8,6 +8,7 @@
 
 #include "collector/config.h"
 #include "collector/daemon.h"
+#include "collector/http_server.h"
 #include "exporters/exporters.h"
 
 extern char** environ;
@@ -26,6 +27,11 @@ int main(int argc, char** argv) {
       case swarmscope::ParseOutcome::Action::kVersion:
         std::cout << parsed.message;
         return 0;
+      case swarmscope::ParseOutcome::Action::kHealthcheck: {
+        const std::string err = swarmscope::CheckHealth(parsed.config.listen_address, std::chrono::seconds(3));
+        if (!err.empty()) std::cerr << "swarmscope: unhealthy: " << err << "\n";
+        return err.empty() ? 0 : 1;
+      }
       case swarmscope::ParseOutcome::Action::kError:
         std::cerr << "swarmscope: error: " << parsed.message << "\n";
         return 2;

@@ -139,6 +139,17 @@ TEST(Config, HelpAndVersion) {
   EXPECT_NE(r.message.find("swarmscope "), std::string::npos);
 }
 
+TEST(Config, HealthcheckReadsTheDaemonsFlagsAndEnvironment) {
+  auto r = Parse({"--healthcheck"}, {"SWARMSCOPE_WEB_LISTEN_ADDRESS=127.0.0.1:9999"});
+  EXPECT_EQ(r.action, Action::kHealthcheck);
+  EXPECT_EQ(r.config.listen_address, "127.0.0.1:9999");
+  r = Parse({"--healthcheck", "--web.listen-address=:1234"});
+  EXPECT_EQ(r.action, Action::kHealthcheck);
+  EXPECT_EQ(r.config.listen_address, ":1234");
+  // A bad flag is still an error, not a healthcheck that silently asks the default port.
+  EXPECT_EQ(Parse({"--healthcheck", "--web.listen-address=nope"}).action, Action::kError);
+}
+
 TEST(Duration, Parse) {
   using std::chrono::milliseconds;
   EXPECT_EQ(ParseDuration("10s"), milliseconds(10000));

@@ -229,6 +229,54 @@ TEST_F(ServerTest, ReadTimeoutClosesStalledConnections) {
   EXPECT_TRUE(stalled.ClosedByPeer());
 }
 
+TEST_F(ServerTest, HealthcheckAsksHealthzOnTheListenAddress) {
+  Start();
+  EXPECT_EQ(CheckHealth("127.0.0.1:" + std::to_string(port()), milliseconds(2000)), "");
+  // A wildcard listen address is asked on loopback.
+  EXPECT_EQ(CheckHealth(":" + std::to_string(port()), milliseconds(2000)), "");
+  EXPECT_EQ(CheckHealth("0.0.0.0:" + std::to_string(port()), milliseconds(2000)), "");
+}
+
+TEST(Healthcheck, NothingListeningIsUnhealthy) {
+  asio::io_context ioc;
+  tcp::acceptor probe(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const uint16_t port = probe.local_endpoint().port();
+  probe.close();
+  const std::string err = CheckHealth("127.0.0.1:" + std::to_string(port), milliseconds(2000));
+  EXPECT_NE(err.find("refused"), std::string::npos) << err;
+}
+
+TEST(Healthcheck, APeerThatNeverAnswersTimesOut) {
+  asio::io_context ioc;
+  // Accepted by the kernel's backlog, never read: the request goes unanswered.
+  tcp::acceptor silent(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto start = Clock::now();
+  const std::string err =
+      CheckHealth("127.0.0.1:" + std::to_string(silent.local_endpoint().port()), milliseconds(300));
+  EXPECT_NE(err.find("did not answer within"), std::string::npos) << err;
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(Healthcheck, NonOkAnswerIsUnhealthy) {
+  asio::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const uint16_t port = acceptor.local_endpoint().port();
+  std::thread peer([&] {
+    tcp::socket s = acceptor.accept();
+    beast::flat_buffer buf;
+    http::request<http::string_body> req;
+    http::read(s, buf, req);
+    EXPECT_EQ(req.target(), "/healthz");
+    http::response<http::string_body> res{http::status::service_unavailable, 11};
+    res.body() = "starting";
+    res.prepare_payload();
+    http::write(s, res);
+  });
+  const std::string err = CheckHealth("127.0.0.1:" + std::to_string(port), milliseconds(2000));
+  peer.join();
+  EXPECT_NE(err.find("answered 503"), std::string::npos) << err;
+}
+
 TEST_F(ServerTest, ConnectionLimit) {
   ServerOptions options;
   options.max_connections = 3;

@@ -119,6 +119,11 @@ const std::vector<FlagSpec>& CoreFlags() {
       {"path.rootfs", FlagKind::kPath, "/", "Root of the host's filesystem (e.g. /host)."},
       {"path.procfs", FlagKind::kPath, "/proc", "Mount point of the host's proc filesystem."},
       {"path.sysfs", FlagKind::kPath, "/sys", "Mount point of the host's sys filesystem."},
+      {"node.id", FlagKind::kString, "",
+       "This node's swarm node ID (the stack sets it from {{.Node.ID}}); empty: from the Docker "
+       "engine. node_meta keeps answering with it while the engine is unreachable."},
+      {"node.name", FlagKind::kString, "",
+       "This node's name (the stack sets it from {{.Node.Hostname}}); empty: from the Docker engine."},
       {"log.level", FlagKind::kLogLevel, "info", "Log level: debug, info, warn or error."},
       {"log.format", FlagKind::kLogFormat, "logfmt", "Log format: logfmt or json."},
       {"collector.disable-defaults", FlagKind::kBool, "false",
@@ -438,7 +443,8 @@ std::string FlagsMarkdown(const std::vector<CollectorFlags>& collectors) {
     std::string help = f.help;
     std::replace(help.begin(), help.end(), '|', '/');
     out << "| `--" << (f.kind == FlagKind::kBool ? "[no-]" : "") << f.name << "` | `"
-        << EnvNameForFlag(f.name) << "` | `" << f.default_value << "` | " << help << " |\n";
+        << EnvNameForFlag(f.name) << "` | " << (f.default_value.empty() ? "(empty)" : "`" + f.default_value + "`")
+        << " | " << help << " |\n";
   }
   return out.str();
 }

@@ -209,64 +209,47 @@ void WriteSwarm(const SwarmState& swarm, MetricWriter& out) {
 
 }  // namespace
 
-void WriteMetrics(const EngineState& state, const std::vector<std::string>& label_keys, MetricWriter& out) {
+void WriteMetrics(const EngineState& state, const std::vector<std::string>& label_keys, const NodeIdentity& node,
+                  MetricWriter& out) {
   std::vector<LabelSet> labels;
   labels.reserve(state.containers.size());
   for (const auto& [id, c] : state.containers) labels.push_back(ContainerLabels(id, c.details));
 
-  auto& info = out.Family(kContainerInfo);
-  size_t i = 0;
-  for (const auto& [id, c] : state.containers) {
-    LabelSet l = labels[i++];
+  // One family at a time (the writer is family-major), containers in the same order.
+  auto each_container = [&](const MetricSpec& spec, auto&& add) {
+    auto& family = out.Family(spec);
+    size_t n = 0;
+    for (const auto& [id, c] : state.containers) add(family, labels[n++], c);
+  };
+  each_container(kContainerInfo, [&](auto& f, const LabelSet& base, const ContainerRecord& c) {
+    LabelSet l = base;
     l.Add("image", c.details.image);
     for (const auto& key : label_keys) {
       auto it = c.details.labels.find(key);
       if (it != c.details.labels.end()) l.Add("container_label_" + SanitizeLabelName(key), it->second);
     }
-    info.Add(l, 1);
-  }
-  auto& states = out.Family(kContainerState);
-  i = 0;
-  for (const auto& [id, c] : state.containers) {
-    for (const char* s : kStates) states.Add(labels[i], "state", s, c.details.state == s ? 1 : 0);
-    ++i;
-  }
-  auto& health = out.Family(kContainerHealth);
-  auto& streak = out.Family(kHealthStreak);
-  i = 0;
-  for (const auto& [id, c] : state.containers) {
-    if (!c.details.health.empty()) {
-      for (const char* h : kHealth) health.Add(labels[i], "status", h, c.details.health == h ? 1 : 0);
-    }
-    ++i;
-  }
-  i = 0;
-  for (const auto& [id, c] : state.containers) {
-    if (!c.details.health.empty()) streak.Add(labels[i], c.details.health_failing_streak);
-    ++i;
-  }
-  const std::pair<const MetricSpec*, int> per_container[] = {{&kRestarts, 0}, {&kOomKills, 1}, {&kExitCode, 2},
-                                                             {&kStartTime, 3}};
-  for (const auto& [spec, which] : per_container) {
-    auto& f = out.Family(*spec);
-    i = 0;
-    for (const auto& [id, c] : state.containers) {
-      const LabelSet& l = labels[i++];
-      switch (which) {
-        case 0:
-          f.Add(l, c.details.restart_count);
-          break;
-        case 1:
-          f.Add(l, c.oom_events);
-          break;
-        case 2:
-          f.Add(l, c.details.exit_code);
-          break;
-        default:
-          if (c.details.started_at > 0) f.Add(l, c.details.started_at);
-      }
-    }
-  }
+    f.Add(l, 1);
+  });
+  each_container(kContainerState, [](auto& f, const LabelSet& l, const ContainerRecord& c) {
+    for (const char* s : kStates) f.Add(l, "state", s, c.details.state == s ? 1 : 0);
+  });
+  each_container(kContainerHealth, [](auto& f, const LabelSet& l, const ContainerRecord& c) {
+    if (c.details.health.empty()) return;
+    for (const char* h : kHealth) f.Add(l, "status", h, c.details.health == h ? 1 : 0);
+  });
+  each_container(kHealthStreak, [](auto& f, const LabelSet& l, const ContainerRecord& c) {
+    if (!c.details.health.empty()) f.Add(l, c.details.health_failing_streak);
+  });
+  each_container(kRestarts, [](auto& f, const LabelSet& l, const ContainerRecord& c) {
+    f.Add(l, c.details.restart_count);
+  });
+  each_container(kOomKills, [](auto& f, const LabelSet& l, const ContainerRecord& c) { f.Add(l, c.oom_events); });
+  each_container(kExitCode, [](auto& f, const LabelSet& l, const ContainerRecord& c) {
+    f.Add(l, c.details.exit_code);
+  });
+  each_container(kStartTime, [](auto& f, const LabelSet& l, const ContainerRecord& c) {
+    if (c.details.started_at > 0) f.Add(l, c.details.started_at);
+  });
   if (!state.engine) return;
   const EngineInfo& e = *state.engine;
   LabelSet engine;
@@ -294,16 +277,21 @@ void WriteMetrics(const EngineState& state, const std::vector<std::string>& labe
   out.Family(kHealthChecks).Add(state.health_checks);
   out.Family(kHealthChecksFailed).Add(state.health_checks_failed);
   if (state.swarm) WriteSwarm(*state.swarm, out);
-  if (!e.swarm_node_id.empty() && e.swarm_state == "active") {
-    LabelSet node;
-    node.Add("node_id", e.swarm_node_id);
-    out.Family(kCompatSwarmNode).Add(node, 1);
-    LabelSet meta;
-    meta.Add("node_id", e.swarm_node_id)
-        .Add("node_name", e.name)
-        .Add("container_label_com_docker_swarm_node_id", e.swarm_node_id);
-    out.Family(kNodeMeta).Add(meta, 1);
-  }
+  WriteNodeIdentity(state.engine, node, out);
+}
+
+void WriteNodeIdentity(const std::optional<EngineInfo>& engine, const NodeIdentity& configured,
+                       MetricWriter& out) {
+  const bool in_swarm = engine && !engine->swarm_node_id.empty() && engine->swarm_state == "active";
+  const std::string& id = !configured.id.empty() ? configured.id : in_swarm ? engine->swarm_node_id : configured.id;
+  const std::string& name = !configured.name.empty() || !engine ? configured.name : engine->name;
+  if (id.empty() || (engine && !in_swarm)) return;
+  LabelSet node;
+  node.Add("node_id", id);
+  out.Family(kCompatSwarmNode).Add(node, 1);
+  LabelSet meta;
+  meta.Add("node_id", id).Add("node_name", name).Add("container_label_com_docker_swarm_node_id", id);
+  out.Family(kNodeMeta).Add(meta, 1);
 }
 
 namespace {
@@ -323,6 +311,7 @@ class DockerExporter : public Exporter {
         label_keys_(deps.config.GetList("collector.docker.labels")),
         cluster_mode_(deps.config.Get("docker.cluster-metrics")),
         swarm_poll_(deps.config.GetDuration("docker.swarm-poll-interval")),
+        node_{deps.config.Get("node.id"), deps.config.Get("node.name")},
         thread_([this] { Run(); }),
         swarm_thread_([this] { RunSwarm(); }) {}
 
@@ -340,9 +329,12 @@ class DockerExporter : public Exporter {
     std::lock_guard lock(mu_);
     if (!state_.connected) {
       ctx.Error("docker_unreachable", "the Docker engine does not answer", {{"host", host_}, {"error", last_error_}});
+      // Joins with node-exporter (node_meta) survive a dockerd restart when the identity
+      // comes from the flags.
+      WriteNodeIdentity(std::nullopt, node_, out);
       return false;
     }
-    WriteMetrics(state_, label_keys_, out);
+    WriteMetrics(state_, label_keys_, node_, out);
     return true;
   }
 
@@ -594,6 +586,7 @@ class DockerExporter : public Exporter {
   std::vector<std::string> label_keys_;
   std::string cluster_mode_;
   std::chrono::milliseconds swarm_poll_;
+  NodeIdentity node_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -43,10 +43,22 @@ bool EmitsClusterMetrics(std::string_view mode, const std::vector<SwarmNode>& no
 /// ("" if none), so that only changed containers cost an API call.
 std::string ApplyEvent(const Event& event, EngineState& state);
 
+/// This node's swarm identity as the flags give it (--node.id, --node.name; the stack sets
+/// them from {{.Node.ID}} and {{.Node.Hostname}}); empty = ask the engine's /info.
+struct NodeIdentity {
+  std::string id;
+  std::string name;
+};
+
 /// Renders the per-node metrics of `state`. `label_keys` are the Docker labels exported as
 /// container_label_<key>.
-void WriteMetrics(const EngineState& state, const std::vector<std::string>& label_keys,
+void WriteMetrics(const EngineState& state, const std::vector<std::string>& label_keys, const NodeIdentity& node,
                   MetricWriter& out);
+
+/// swarm_node_info and node_meta for this node: the flags' identity wins over /info's
+/// (`engine`); without an engine (unreachable) only a flag-given identity is written.
+/// Nothing outside a swarm.
+void WriteNodeIdentity(const std::optional<EngineInfo>& engine, const NodeIdentity& configured, MetricWriter& out);
 
 /// The docker exporter's families, in the order they are written.
 std::vector<MetricSpec> DockerMetricSpecs();

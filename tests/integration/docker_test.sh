@@ -25,8 +25,10 @@ image=swarmscope-test/busybox:1
 python3 "$here/socket_recorder.py" "$WORK/proxy.sock" "$dk/docker.sock" "$WORK/requests.log" &
 PIDS+=("$!")
 for _ in $(seq 50); do [ -S "$WORK/proxy.sock" ] && break; sleep 0.1; done
+node_id=$($docker_cli info --format '{{.Swarm.NodeID}}')
+# The node's identity as the stack passes it ({{.Node.ID}}, {{.Node.Hostname}}).
 start_swarmscope main --docker.host="unix://$WORK/proxy.sock" \
-  --collector.cgroup.parents=/swarmscope-test-docker
+  --collector.cgroup.parents=/swarmscope-test-docker --node.id="$node_id" --node.name=test-node
 url="http://127.0.0.1:$PORT/metrics"
 
 # The workload is a stack (what users deploy); one plain container with a docker restart
@@ -84,7 +86,7 @@ wait_for "cgroup metrics of swarm tasks carry name, image and swarm labels" 20 \
 wait_for "services carry their stack" 10 \
   'v("docker_swarm_service_info", "service_name=\"dt_web\"", "stack=\"dt\"", "mode=\"replicated\"") == 1 and v("docker_swarm_service_info", "service_name=\"dt_agent\"", "mode=\"global\"") == 1'
 wait_for "node_meta joins the node's id and name" 10 \
-  'count("node_meta", "node_id=", "node_name=", "container_label_com_docker_swarm_node_id=") == 1'
+  'count("node_meta", "node_id=\"'"$node_id"'\"", "node_name=\"test-node\"", "container_label_com_docker_swarm_node_id=\"'"$node_id"'\"") == 1'
 wait_for "the leader emits desired = running for a replicated and a global service" 30 \
   'v("docker_swarm_service_desired_tasks", "service_name=\"dt_web\"") == 2 and v("docker_swarm_service_running_tasks", "service_name=\"dt_web\"") == 2 and v("docker_swarm_service_desired_tasks", "service_name=\"dt_agent\"") == 1 and v("docker_swarm_service_running_tasks", "service_name=\"dt_agent\"") == 1'
 $docker_cli service scale -d dt_web=3 >/dev/null
@@ -107,8 +109,8 @@ echo "API requests during 5 scrapes (background included): $((after - before))"
 # dockerd goes away: /metrics answers on time, docker reports failure, cgroup still works.
 bash "$here/dockerd.sh" halt "$dk"
 start_ms=$(date +%s%3N)
-wait_for "with dockerd stopped, docker success is 0 and cgroup success 1" 20 \
-  'v("swarmscope_scrape_collector_success", "collector=\"docker\"") == 0 and v("swarmscope_scrape_collector_success", "collector=\"cgroup\"") == 1 and v("container_cpu_usage_seconds_total", "id=\"/\"") is not None'
+wait_for "with dockerd stopped, docker success is 0, cgroup success 1, node_meta kept" 20 \
+  'v("swarmscope_scrape_collector_success", "collector=\"docker\"") == 0 and v("swarmscope_scrape_collector_success", "collector=\"cgroup\"") == 1 and v("container_cpu_usage_seconds_total", "id=\"/\"") is not None and v("node_meta", "node_name=\"test-node\"") == 1'
 took=$(( $(date +%s%3N) - start_ms ))
 [ "$took" -lt 15000 ] || fail "scrapes slow while dockerd is down"
 bash "$here/dockerd.sh" resume "$dk" >/dev/null

@@ -248,7 +248,7 @@ TEST(DockerState, MetricsPassPromtoolAndNamingRules) {
   swarm.tasks = *ParseTasks(Fixture("tasks.json"), &error);
   state.swarm = swarm;
   MetricWriter w;
-  WriteMetrics(state, {"com.docker.swarm.service.name"}, w);
+  WriteMetrics(state, {"com.docker.swarm.service.name"}, {}, w);
   EXPECT_EQ(w.out_of_order(), 0u);
   std::string out;
   w.TakeInto(out);
@@ -272,6 +272,35 @@ TEST(DockerState, MetricsPassPromtoolAndNamingRules) {
     EXPECT_EQ(spec.type == MetricType::kCounter, total) << spec.name;
     EXPECT_NE(spec.help.find('('), std::string_view::npos) << spec.name << ": HELP names its source";
   }
+}
+
+TEST(DockerExporter, NodeIdentityFromFlagsWinsAndSurvivesAnUnreachableEngine) {
+  auto render = [](const std::optional<EngineInfo>& engine, const NodeIdentity& node) {
+    MetricWriter w;
+    WriteNodeIdentity(engine, node, w);
+    std::string out;
+    w.TakeInto(out);
+    return out;
+  };
+  EngineInfo swarm_engine;
+  swarm_engine.swarm_node_id = "n1";
+  swarm_engine.swarm_state = "active";
+  swarm_engine.name = "host-a";
+  // From /info alone.
+  EXPECT_NE(render(swarm_engine, {}).find(
+                "node_meta{node_id=\"n1\",node_name=\"host-a\",container_label_com_docker_swarm_node_id=\"n1\"} 1"),
+            std::string::npos);
+  // The flags win.
+  EXPECT_NE(render(swarm_engine, {"n1", "node-a"}).find("node_name=\"node-a\""), std::string::npos);
+  // Engine unreachable: only a flag-given identity is written.
+  EXPECT_EQ(render(std::nullopt, {}), "");
+  const std::string down = render(std::nullopt, {"n1", "node-a"});
+  EXPECT_NE(down.find("swarm_node_info{node_id=\"n1\"} 1"), std::string::npos) << down;
+  EXPECT_NE(down.find("node_meta{node_id=\"n1\",node_name=\"node-a\""), std::string::npos) << down;
+  // Not (or no longer) in a swarm: nothing, whatever the flags say.
+  EngineInfo standalone;
+  standalone.name = "host-a";
+  EXPECT_EQ(render(standalone, {"n1", "node-a"}), "");
 }
 
 }  // namespace

@@ -45,7 +45,7 @@ FROM scratch
 COPY rootfs/ /
 EXPOSE 9338
 # Reads the same SWARMSCOPE_* environment as the daemon, so it asks the right port.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \\
+HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \\
   CMD ["/swarmscope", "--healthcheck"]
 ENTRYPOINT ["/swarmscope"]
 LABEL org.opencontainers.image.title="swarmscope" \\

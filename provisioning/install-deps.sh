@@ -15,6 +15,7 @@ test_pkgs=(
   prometheus                        # promtool and a real Prometheus
   wrk curl procps iproute2 python3
   docker.io busybox-static          # a real dockerd and swarm, test images FROM scratch
+  docker-compose yamllint           # stack file schema and YAML checks
 )
 
 mode=${1:-build}

@@ -14,12 +14,7 @@ trap 'stop_dockerd; cleanup' EXIT
 eval "export $(bash "$here/dockerd.sh" start "$dk")"
 ok "dockerd with a single-node swarm is up"
 
-# A test image FROM scratch with busybox (no registry).
-mkdir -p "$WORK/image/rootfs/bin"
-cp /bin/busybox "$WORK/image/rootfs/bin/busybox"
-for a in sh sleep dd cat head true false; do ln -s busybox "$WORK/image/rootfs/bin/$a"; done
-printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["/bin/sleep", "3600"]\n' >"$WORK/image/Dockerfile"
-DOCKER_BUILDKIT=0 $docker_cli build -q -t swarmscope-test/busybox:1 "$WORK/image" >/dev/null
+build_test_image "$docker_cli"
 image=swarmscope-test/busybox:1
 
 python3 "$here/socket_recorder.py" "$WORK/proxy.sock" "$dk/docker.sock" "$WORK/requests.log" &

@@ -45,11 +45,44 @@ stop_daemon() {
   rm -f "$dir/dockerd.pid"
 }
 
+# What a daemon leaves on the host outside its own directories: the bridges docker0 and
+# docker_gwbridge, iptables chains and rules (and the FORWARD policy), net.ipv4.ip_forward,
+# /run/docker and /etc/docker/key.json. `start` notes which existed; `stop` removes those
+# that did not, and restores iptables and ip_forward as they were.
+host_state_before() {
+  mkdir -p "$dir"
+  : >"$dir/host-before"
+  for link in docker0 docker_gwbridge; do
+    ip link show "$link" >/dev/null 2>&1 && echo "link $link" >>"$dir/host-before"
+  done
+  for path in /run/docker /etc/docker/key.json; do
+    [ -e "$path" ] && echo "path $path" >>"$dir/host-before"
+  done
+  cat /proc/sys/net/ipv4/ip_forward >"$dir/ip_forward.before"
+  iptables-save -t filter >"$dir/iptables-filter.before"
+  iptables-save -t nat >"$dir/iptables-nat.before"
+}
+
+host_state_restore() {
+  [ -f "$dir/host-before" ] || return 0
+  for link in docker0 docker_gwbridge; do
+    grep -qx "link $link" "$dir/host-before" || ip link del "$link" 2>/dev/null || true
+  done
+  for path in /run/docker /etc/docker/key.json; do
+    grep -qx "path $path" "$dir/host-before" || rm -rf "$path"
+  done
+  for table in filter nat; do
+    iptables-restore <"$dir/iptables-$table.before" || echo "dockerd.sh: could not restore iptables $table" >&2
+  done
+  cat "$dir/ip_forward.before" >/proc/sys/net/ipv4/ip_forward
+}
+
 case "$cmd" in
   start)
     if ! command -v dockerd >/dev/null; then
       DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io >/dev/null
     fi
+    [ -f "$dir/host-before" ] || host_state_before
     start_daemon
     if ! DOCKER_HOST="unix://$sock" "$docker_cli" info --format '{{.Swarm.LocalNodeState}}' | grep -qx active; then
       DOCKER_HOST="unix://$sock" "$docker_cli" swarm init --advertise-addr 127.0.0.1 \
@@ -63,6 +96,7 @@ case "$cmd" in
       DOCKER_HOST="unix://$sock" "$docker_cli" swarm leave --force >/dev/null 2>&1 || true
     fi
     stop_daemon
+    host_state_restore
     # Mounts left under the data root by overlay2 and netns files.
     grep -o " $dir/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     rm -rf "$dir"

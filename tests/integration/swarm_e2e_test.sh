@@ -102,6 +102,11 @@ wait_prom "every swarmscope and node-exporter target is up ($nodes node)" 180 /a
   "up('swarmscope') == ['up'] * $nodes and up('node-exporter') == ['up'] * $nodes"
 echo "deploy to all targets up: $(( $(date +%s) - deploy_start )) s"
 
+wait_prom "Prometheus found Alertmanager (tasks.alertmanager)" 60 /api/v1/alertmanagers \
+  'len(d["activeAlertmanagers"]) == 1'
+wait_prom "the alert rules are loaded" 30 /api/v1/rules \
+  'sorted(g["name"] for g in d["groups"]) == ["node", "swarmscope"] and all(g["rules"] for g in d["groups"])'
+
 svc='container_label_com_docker_swarm_service_name="e2e_app"'
 wait_prom "CPU and working set of the test service's containers, with their swarm service label" 90 \
   "$(query "count(container_cpu_usage_seconds_total{$svc}) == 2 and count(container_memory_working_set_bytes{$svc}) == 2")" \

@@ -84,7 +84,7 @@ Client::Client(std::string host, std::chrono::milliseconds connect_timeout,
                std::chrono::milliseconds request_timeout)
     : connect_timeout_(connect_timeout), request_timeout_(request_timeout) {
   static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_NOTHING); });
   if (host.rfind("unix://", 0) == 0) {
     socket_path_ = host.substr(7);
     base_url_ = "http://docker";

@@ -68,5 +68,10 @@ start_daemon "$work/rss.log" "${idle_flags[@]}"
 for _ in $(seq 50); do curl -sf --compressed -o /dev/null "http://127.0.0.1:$port/metrics"; done
 rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
 hwm_kib=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-awk -v r="$rss_kib" -v h="$hwm_kib" \
-  'BEGIN { printf "idle RSS: %.1f MiB (peak %.1f MiB); bar <= 10 MiB: %s\n", r/1024, h/1024, (r <= 10240 ? "met" : "NOT met") }'
+anon_kib=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status")
+file_kib=$(awk '/^RssFile/ {print $2}' "/proc/$pid/status")
+awk -v r="$rss_kib" -v h="$hwm_kib" -v a="$anon_kib" -v f="$file_kib" \
+  'BEGIN { printf "idle RSS: %.1f MiB (peak %.1f MiB; private/anonymous %.1f MiB, file-backed library pages %.1f MiB); bar <= 10 MiB: %s\n", r/1024, h/1024, a/1024, f/1024, (r <= 10240 ? "met" : "NOT met") }'
+echo "largest file-backed mappings (KiB):"
+awk '/^[0-9a-f]+-[0-9a-f]+ / {name=$6} /^Rss:/ && name ~ /\.so|swarmscope/ {rss[name]+=$2} END {for (n in rss) printf "  %6d %s\n", rss[n], n}' \
+  "/proc/$pid/smaps" | sort -rn | head -8

@@ -282,10 +282,10 @@ void WriteMetrics(const EngineState& state, const std::vector<std::string>& labe
 
 void WriteNodeIdentity(const std::optional<EngineInfo>& engine, const NodeIdentity& configured,
                        MetricWriter& out) {
-  const bool in_swarm = engine && !engine->swarm_node_id.empty() && engine->swarm_state == "active";
-  const std::string& id = !configured.id.empty() ? configured.id : in_swarm ? engine->swarm_node_id : configured.id;
-  const std::string& name = !configured.name.empty() || !engine ? configured.name : engine->name;
-  if (id.empty() || (engine && !in_swarm)) return;
+  if (engine && (engine->swarm_node_id.empty() || engine->swarm_state != "active")) return;  // not in a swarm
+  const std::string& id = configured.id.empty() && engine ? engine->swarm_node_id : configured.id;
+  const std::string& name = configured.name.empty() && engine ? engine->name : configured.name;
+  if (id.empty()) return;
   LabelSet node;
   node.Add("node_id", id);
   out.Family(kCompatSwarmNode).Add(node, 1);

@@ -20,7 +20,13 @@ mkdir -p "$dir/debs" "$dir/root"
 if ! ls "$dir"/debs/prometheus-node-exporter_*.deb >/dev/null 2>&1; then
   # apt-get download writes into the current directory; _apt cannot write to a private
   # temporary directory, which only costs a warning.
-  (cd "$dir/debs" && apt-get download -q "${packages[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+  download() { (cd "$dir/debs" && apt-get download -q "${packages[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true); }
+  download
+  # A machine whose package lists were never fetched (or were cleaned) knows no candidate.
+  if ! ls "$dir"/debs/prometheus-node-exporter_*.deb >/dev/null 2>&1; then
+    apt-get update -q >/dev/null
+    download
+  fi
   for p in "${packages[@]}"; do
     ls "$dir/debs/${p}"_*.deb >/dev/null 2>&1 || { echo "debian-images: could not download $p" >&2; exit 1; }
   done

@@ -57,6 +57,7 @@ std::string Validate(const FlagSpec& flag, const std::string& value) {
   }
   switch (flag.kind) {
     case FlagKind::kString:
+    case FlagKind::kList:
       return "";
     case FlagKind::kBool:
       return ParseBool(value) ? "" : bad("expected true or false");
@@ -124,6 +125,11 @@ const std::vector<FlagSpec>& CoreFlags() {
        "engine. node_meta keeps answering with it while the engine is unreachable."},
       {"node.name", FlagKind::kString, "",
        "This node's name (the stack sets it from {{.Node.Hostname}}); empty: from the Docker engine."},
+      {"cluster.metrics", FlagKind::kString, "leader",
+       "Which node writes cluster-wide series (the swarm's nodes, services and tasks; later "
+       "Ceph's cluster): leader (the swarm leader only, so they appear exactly once; a node "
+       "outside a swarm is its own leader), always (every node that can read them) or never.",
+       {"leader", "always", "never"}},
       {"log.level", FlagKind::kLogLevel, "info", "Log level: debug, info, warn or error."},
       {"log.format", FlagKind::kLogFormat, "logfmt", "Log format: logfmt or json."},
       {"collector.disable-defaults", FlagKind::kBool, "false",
@@ -144,80 +150,9 @@ std::string EnvNameForFlag(std::string_view flag) {
   return env;
 }
 
-std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  struct Unit {
-    std::string_view suffix;
-    int64_t ms;
-  };
-  // Order matters: "ms" before "m" and "s"; units must appear largest first.
-  static constexpr Unit kUnits[] = {{"y", 365LL * 24 * 3600 * 1000},
-                                    {"w", 7LL * 24 * 3600 * 1000},
-                                    {"d", 24LL * 3600 * 1000},
-                                    {"h", 3600LL * 1000},
-                                    {"ms", 1},
-                                    {"m", 60LL * 1000},
-                                    {"s", 1000}};
-  constexpr auto kRank = [](std::string_view u) {
-    constexpr std::string_view kOrder[] = {"y", "w", "d", "h", "m", "s", "ms"};
-    return std::find(std::begin(kOrder), std::end(kOrder), u) - std::begin(kOrder);
-  };
-  int64_t total = 0;
-  int64_t last_rank = -1;
-  size_t i = 0;
-  while (i < text.size()) {
-    int64_t n = 0;
-    auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), n);
-    if (ec != std::errc() || n < 0) {
-      return std::nullopt;
-    }
-    i = static_cast<size_t>(end - text.data());
-    const Unit* unit = nullptr;
-    for (const auto& u : kUnits) {
-      if (text.substr(i, u.suffix.size()) == u.suffix) {
-        unit = &u;
-        break;
-      }
-    }
-    if (unit == nullptr) {
-      return std::nullopt;
-    }
-    const int64_t rank = kRank(unit->suffix);
-    if (rank <= last_rank || n > INT64_MAX / unit->ms / 2) {
-      return std::nullopt;
-    }
-    last_rank = rank;
-    if (total > INT64_MAX / 2 - n * unit->ms) {
-      return std::nullopt;
-    }
-    total += n * unit->ms;
-    i += unit->suffix.size();
-  }
-  return std::chrono::milliseconds(total);
-}
-
-std::string FormatDuration(std::chrono::milliseconds d) {
-  int64_t ms = d.count();
-  if (ms == 0) {
-    return "0s";
-  }
-  std::string out;
-  const std::pair<int64_t, const char*> kParts[] = {{3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
-  for (const auto& [size, unit] : kParts) {
-    if (ms >= size) {
-      out += std::to_string(ms / size) + unit;
-      ms %= size;
-    }
-  }
-  return out;
-}
-
-std::optional<bool> ParseBool(std::string_view text) {
-  if (text == "true" || text == "1" || text == "yes") return true;
-  if (text == "false" || text == "0" || text == "no") return false;
-  return std::nullopt;
+const void* Config::OptionsOf(std::string_view name) const {
+  auto it = collector_options.find(name);
+  return it == collector_options.end() ? nullptr : it->second.get();
 }
 
 bool Config::CollectorEnabled(std::string_view name) const {
@@ -227,41 +162,6 @@ bool Config::CollectorEnabled(std::string_view name) const {
     }
   }
   return false;
-}
-
-const std::string& Config::Get(std::string_view flag) const {
-  auto it = values.find(flag);
-  if (it == values.end()) {
-    throw std::logic_error("unknown flag " + std::string(flag));
-  }
-  return it->second;
-}
-
-std::chrono::milliseconds Config::GetDuration(std::string_view flag) const {
-  return ParseDuration(Get(flag)).value_or(std::chrono::milliseconds(0));
-}
-
-int64_t Config::GetInt(std::string_view flag) const {
-  const std::string& v = Get(flag);
-  int64_t n = 0;
-  std::from_chars(v.data(), v.data() + v.size(), n);
-  return n;
-}
-
-bool Config::GetBool(std::string_view flag) const { return ParseBool(Get(flag)).value_or(false); }
-
-std::vector<std::string> Config::GetList(std::string_view flag) const {
-  std::vector<std::string> out;
-  std::string_view text = Get(flag);
-  while (!text.empty()) {
-    const size_t comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    text.remove_prefix(comma == std::string_view::npos ? text.size() : comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-  }
-  return out;
 }
 
 ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* const* envp,
@@ -369,43 +269,62 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
     config.values[f.name] = value;
   }
 
-  config.listen_address = config.Get("web.listen-address");
+  // The core flags, already checked, into their typed fields.
+  auto value = [&config](std::string_view flag) -> const std::string& { return config.values.find(flag)->second; };
+  auto duration = [&](std::string_view flag) { return ParseDuration(value(flag)).value_or(std::chrono::milliseconds(0)); };
+  config.listen_address = value("web.listen-address");
   if (std::string err = ValidateListenAddress(config.listen_address); !err.empty()) {
     return fail(err);
   }
-  config.telemetry_path = config.Get("web.telemetry-path");
+  config.telemetry_path = value("web.telemetry-path");
   if (config.telemetry_path.empty() || config.telemetry_path[0] != '/' ||
       config.telemetry_path == "/" || config.telemetry_path == "/healthz") {
     return fail("invalid value \"" + config.telemetry_path +
                 "\" for --web.telemetry-path: expected a path such as /metrics, not / or /healthz");
   }
-  config.max_connections = static_cast<int>(config.GetInt("web.max-connections"));
-  config.read_timeout = config.GetDuration("web.read-timeout");
-  config.idle_timeout = config.GetDuration("web.idle-timeout");
-  config.write_timeout = config.GetDuration("web.write-timeout");
-  config.scrape_timeout = config.GetDuration("scrape.timeout");
-  config.scrape_timeout_offset = config.GetDuration("scrape.timeout-offset");
+  config.max_connections = static_cast<int>(options_detail::Codec<int64_t>::Parse(value("web.max-connections")));
+  config.read_timeout = duration("web.read-timeout");
+  config.idle_timeout = duration("web.idle-timeout");
+  config.write_timeout = duration("web.write-timeout");
+  config.scrape_timeout = duration("scrape.timeout");
+  config.scrape_timeout_offset = duration("scrape.timeout-offset");
   if (config.scrape_timeout.count() == 0) {
     return fail("invalid value \"0s\" for --scrape.timeout: must be longer than 0");
   }
-  config.rootfs = config.Get("path.rootfs");
-  config.procfs = config.Get("path.procfs");
-  config.sysfs = config.Get("path.sysfs");
-  config.log_level = *ParseLogLevel(config.Get("log.level"));
-  config.log_format = *ParseLogFormat(config.Get("log.format"));
+  config.rootfs = value("path.rootfs");
+  config.procfs = value("path.procfs");
+  config.sysfs = value("path.sysfs");
+  config.node_id = value("node.id");
+  config.node_name = value("node.name");
+  const std::string& cluster = value("cluster.metrics");
+  config.cluster_metrics = cluster == "always"  ? ClusterMetrics::kAlways
+                           : cluster == "never" ? ClusterMetrics::kNever
+                                                : ClusterMetrics::kLeader;
+  config.log_level = *ParseLogLevel(value("log.level"));
+  config.log_format = *ParseLogFormat(value("log.format"));
 
   // --collector.disable-defaults turns off every collector not named on the command line or
   // in the environment.
-  const bool disable_defaults = config.GetBool("collector.disable-defaults");
+  const bool disable_defaults = ParseBool(value("collector.disable-defaults")).value_or(false);
   for (const auto& c : collectors) {
     const std::string flag = CollectorFlagName(c.name);
-    bool on = config.GetBool(flag);
+    bool on = ParseBool(value(flag)).value_or(false);
     const bool explicit_choice =
         cli.count(flag) || negated_on_cli(flag) || env.count(EnvNameForFlag(flag));
     if (disable_defaults && !explicit_choice) {
       on = false;
     }
     config.collectors.emplace_back(c.name, on);
+    // Each option is stored once into the collector's typed struct.
+    if (c.new_options) {
+      std::shared_ptr<void> options = c.new_options();
+      for (const auto& f : c.flags) {
+        if (f.store) {
+          f.store(options.get(), value(f.name));
+        }
+      }
+      config.collector_options[c.name] = std::move(options);
+    }
   }
   // --healthcheck takes the same flags and environment as the daemon (it must find the
   // daemon's listen address), so it is decided last.
@@ -415,10 +334,15 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
 
 std::string HelpText(const std::vector<CollectorFlags>& collectors) {
   std::ostringstream out;
+  std::string names;
+  for (const auto& c : collectors) {
+    names += (names.empty() ? "" : ", ") + c.name;
+  }
   out << "usage: swarmscope [flags]\n\n"
-         "Swarm-native metrics collector: cgroups, Docker, Ceph and keepalived as Prometheus\n"
-         "metrics. Every flag can also be set by the environment variable shown; a flag on\n"
-         "the command line wins over the environment.\n\n"
+         "Swarm-native metrics collector: serves what its collectors read ("
+      << names
+      << ") as\nPrometheus metrics. Every flag can also be set by the environment variable shown;\n"
+         "a flag on the command line wins over the environment.\n\n"
          "Flags:\n"
          "  -h, --help     Show this help and exit.\n"
          "      --version  Show the version and exit.\n"

@@ -1,27 +1,18 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "collector/log.h"
+#include "collector/options.h"
 
 namespace swarmscope {
-
-/// How a flag's value is checked.
-enum class FlagKind { kString, kBool, kInt, kDuration, kLogLevel, kLogFormat, kPath };
-
-/// One command-line flag. Every flag `--a.b-c` is also read from `SWARMSCOPE_A_B_C`.
-struct FlagSpec {
-  std::string name;           ///< without leading dashes, e.g. "web.listen-address"
-  FlagKind kind;
-  std::string default_value;  ///< as text, checked like a user's value
-  std::string help;
-  std::vector<std::string> choices = {};  ///< when set, the only values accepted
-};
 
 /// An exporter as the configuration sees it: its name (for --collector.<name>), whether it
 /// is on by default, and the flags it adds.
@@ -30,18 +21,16 @@ struct CollectorFlags {
   std::string help;
   bool enabled_by_default = true;
   std::vector<FlagSpec> flags;
+  /// A default-constructed options struct that the exporter's flags are stored into.
+  std::function<std::shared_ptr<void>()> new_options = {};
 };
 
 /// The environment variable read for a flag: `SWARMSCOPE_` + upper case, `.`/`-` → `_`.
 std::string EnvNameForFlag(std::string_view flag);
 
-/// Parses a Prometheus-style duration: "1h30m", "10s", "250ms", "1d". Rejects negatives,
-/// empty strings and unknown units.
-std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
-std::string FormatDuration(std::chrono::milliseconds d);
-
-/// Parses "true"/"false" (also 1/0, yes/no) as used by flags and env.
-std::optional<bool> ParseBool(std::string_view text);
+/// Which node writes cluster-wide series (the swarm's nodes, services and tasks; Ceph's
+/// cluster): see NodeRole::EmitsClusterSeries.
+enum class ClusterMetrics { kLeader, kAlways, kNever };
 
 /// The final configuration of a run: every flag's value after flags > env > default.
 struct Config {
@@ -58,19 +47,19 @@ struct Config {
   std::string sysfs;
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kLogfmt;
+  std::string node_id;    ///< --node.id, "" = from the Docker engine
+  std::string node_name;  ///< --node.name, "" = from the Docker engine
+  ClusterMetrics cluster_metrics = ClusterMetrics::kLeader;
   /// Collector name → enabled, in table order.
   std::vector<std::pair<std::string, bool>> collectors;
-  /// Every flag's final text value, including exporters' own flags.
+  /// Collector name → its options struct, filled from its flags (see OptionTable).
+  std::map<std::string, std::shared_ptr<void>, std::less<>> collector_options;
+  /// Every flag's final text value, as given or defaulted (for logs and tests).
   std::map<std::string, std::string, std::less<>> values;
 
   bool CollectorEnabled(std::string_view name) const;
-  /// A flag's value; the flag must exist.
-  const std::string& Get(std::string_view flag) const;
-  std::chrono::milliseconds GetDuration(std::string_view flag) const;
-  int64_t GetInt(std::string_view flag) const;
-  bool GetBool(std::string_view flag) const;
-  /// A comma-separated flag as a list, items trimmed, empty items left out.
-  std::vector<std::string> GetList(std::string_view flag) const;
+  /// The options struct of collector `name` (nullptr for a collector without options).
+  const void* OptionsOf(std::string_view name) const;
 };
 
 /// What the command line asks for.

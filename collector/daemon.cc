@@ -10,8 +10,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "collector/container_inventory.h"
+#include "collector/exporter_host.h"
 #include "collector/http_handler.h"
 #include "collector/http_server.h"
+#include "collector/node_role.h"
 #include "collector/scraper.h"
 #include "collector/self_metrics.h"
 #include "collector/version.h"
@@ -21,6 +23,8 @@ namespace {
 
 // Swarm sends SIGTERM and waits 10 s before SIGKILL; answer what is in flight well before.
 constexpr auto kDrainTimeout = std::chrono::milliseconds(1500);
+// Everything (drain, background tasks) is over this long after the signal.
+constexpr auto kStopBudget = std::chrono::milliseconds(1900);
 
 }  // namespace
 
@@ -29,15 +33,10 @@ int RunDaemon(const Config& config, const std::vector<ExporterSpec>& specs,
   Logger log(config.log_level, config.log_format);
   SelfMetrics self(log);
   ContainerInventory inventory;
-  ExporterDeps deps{config, log, inventory, self.registry()};
-  std::vector<NamedExporter> exporters;
-  try {
-    exporters = CreateEnabled(specs, deps);
-  } catch (const std::exception& e) {
-    log.Error("cannot start a collector", {{"error", e.what()}});
-    return 1;
-  }
-  Scraper scraper(std::move(exporters), self, log);
+  NodeRole node(config.node_id, config.node_name, config.cluster_metrics);
+  ExporterHost exporters(self, log);
+  exporters.AddEnabled(specs, SharedDeps{config, log, inventory, self.registry(), node});
+  Scraper scraper(exporters, self, log);
 
   HandlerOptions handler_options;
   handler_options.telemetry_path = config.telemetry_path;
@@ -49,6 +48,8 @@ int RunDaemon(const Config& config, const std::vector<ExporterSpec>& specs,
   });
 
   boost::asio::io_context ioc(1);
+  // The signal handler exists before anyone can learn that the daemon is ready.
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   ServerOptions server_options;
   server_options.max_connections = config.max_connections;
   server_options.read_timeout = config.read_timeout;
@@ -60,6 +61,8 @@ int RunDaemon(const Config& config, const std::vector<ExporterSpec>& specs,
     return 1;
   }
   server.Start();
+  // Exporters start once the server answers: a slow or failing one never holds up /healthz.
+  exporters.Start();
   if (on_ready) {
     on_ready(server.port());
   }
@@ -75,14 +78,16 @@ int RunDaemon(const Config& config, const std::vector<ExporterSpec>& specs,
                                   {"telemetry_path", config.telemetry_path},
                                   {"collectors", collectors}});
 
-  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  Clock::time_point exit_by = Clock::time_point::max();
   boost::asio::steady_timer drain_timer(ioc);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) {
       return;
     }
+    exit_by = Clock::now() + kStopBudget;
     log.Info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
     scraper.Cancel();
+    exporters.RequestStop();
     server.Shutdown([&] { drain_timer.cancel(); });
     drain_timer.expires_after(kDrainTimeout);
     drain_timer.async_wait([&](const boost::system::error_code& timer_ec) {
@@ -93,8 +98,10 @@ int RunDaemon(const Config& config, const std::vector<ExporterSpec>& specs,
     });
   });
   ioc.run();
-  if (!scraper.WaitIdle(std::chrono::milliseconds(300))) {
-    // A collector stuck in a blocking call cannot be interrupted; do not wait for it.
+  const Clock::time_point deadline = std::min(exit_by, Clock::now() + kStopBudget);
+  if (!scraper.WaitIdle(std::chrono::milliseconds(300)) || !exporters.WaitStopped(deadline)) {
+    // A collector stuck in a blocking call (a hung peer) cannot be interrupted; do not wait
+    // for it past the budget.
     log.Warn("a collector is still running at exit; exiting without waiting for it");
     std::fflush(nullptr);
     ::_exit(0);

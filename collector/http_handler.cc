@@ -101,7 +101,7 @@ Clock::time_point HttpHandler::Deadline(const HttpRequest& request, Clock::time_
   return now + timeout;
 }
 
-HttpResponse HttpHandler::Handle(const HttpRequest& request) const {
+HttpResponse HttpHandler::Handle(const HttpRequest& request, Clock::time_point received) const {
   const std::string_view name = HandlerName(request.target());
   const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
   if (name == "other") {
@@ -118,12 +118,12 @@ HttpResponse HttpHandler::Handle(const HttpRequest& request) const {
   if (name == "landing") {
     return Landing(request);
   }
-  return Metrics(request);
+  return Metrics(request, received);
 }
 
-HttpResponse HttpHandler::Metrics(const HttpRequest& request) const {
+HttpResponse HttpHandler::Metrics(const HttpRequest& request, Clock::time_point received) const {
   ScrapeOutput scraped;
-  scrape_(Deadline(request, Clock::now()), scraped);
+  scrape_(Deadline(request, received), scraped);
   HttpResponse res{http::status::ok, request.version()};
   res.set(http::field::content_type, kExpositionType);
   res.set(http::field::vary, "Accept-Encoding");

@@ -36,7 +36,9 @@ class HttpHandler {
  public:
   HttpHandler(HandlerOptions options, ScrapeFunction scrape);
 
-  HttpResponse Handle(const HttpRequest& request) const;
+  /// `received`: when the request arrived; a scrape's deadline counts from then, not from
+  /// when a thread got round to it.
+  HttpResponse Handle(const HttpRequest& request, Clock::time_point received = Clock::now()) const;
 
   /// Whether Handle() can answer without waiting (everything but a scrape), so a server may
   /// answer it on its I/O thread.
@@ -50,7 +52,7 @@ class HttpHandler {
   Clock::time_point Deadline(const HttpRequest& request, Clock::time_point now) const;
 
  private:
-  HttpResponse Metrics(const HttpRequest& request) const;
+  HttpResponse Metrics(const HttpRequest& request, Clock::time_point received) const;
   HttpResponse Landing(const HttpRequest& request) const;
 
   HandlerOptions options_;

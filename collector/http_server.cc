@@ -87,6 +87,7 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
       return;
     }
     HttpRequest request = parser_->release();
+    const Clock::time_point received = Clock::now();
     busy_ = true;
     stream_.expires_never();
     const HttpHandler& handler = server_->handler_;
@@ -97,9 +98,9 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
     // A scrape may wait up to its deadline: do it off the I/O thread. The work guard keeps
     // the io_context running (e.g. while draining at shutdown) until the answer is back.
     asio::post(server_->handler_pool_,
-               [self = shared_from_this(), &handler, request = std::move(request),
+               [self = shared_from_this(), &handler, request = std::move(request), received,
                 work = asio::make_work_guard(server_->ioc_)]() mutable {
-                 HttpResponse response = SafeHandle(handler, request);
+                 HttpResponse response = SafeHandle(handler, request, received);
                  // A scrape frees megabytes at once: hand them back to the kernel now
                  // rather than keep them as resident memory until the next scrape.
                  ::malloc_trim(0);
@@ -112,9 +113,10 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
                });
   }
 
-  static HttpResponse SafeHandle(const HttpHandler& handler, const HttpRequest& request) {
+  static HttpResponse SafeHandle(const HttpHandler& handler, const HttpRequest& request,
+                                 Clock::time_point received = Clock::now()) {
     try {
-      return handler.Handle(request);
+      return handler.Handle(request, received);
     } catch (const std::exception& e) {
       return TextResponse(request, 500, std::string("500 internal error: ") + e.what() + "\n");
     }

@@ -17,6 +17,9 @@ struct MetricSpec {
   std::string_view name;
   MetricType type;
   std::string_view help;
+  /// The labels the family's series carry beyond an exporter's common ones, as documented
+  /// (e.g. "state"; "" for none). The docs are generated from it and tests check it.
+  std::string_view labels = {};
 };
 
 /// Appends `value` escaped as a label value (`\`, `"`, newline), replacing invalid UTF-8

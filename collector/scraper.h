@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "collector/exporter.h"
+#include "collector/exporter_host.h"
 #include "collector/scrape_output.h"
 #include "collector/self_metrics.h"
 
@@ -22,9 +23,13 @@ namespace swarmscope {
 /// Single-flight per exporter: while a collection of an exporter is running, every scrape
 /// that needs that exporter waits for the same collection instead of starting another, so
 /// two Prometheus replicas do not double the cost and a hung source never piles up threads.
+///
+/// Each scrape also reports, per collector, when its data was last known to be current
+/// (`swarmscope_collector_last_success_timestamp_seconds`) and, while it cannot run, why
+/// (`swarmscope_collector_unavailable_info{reason}`).
 class Scraper {
  public:
-  Scraper(std::vector<NamedExporter> exporters, SelfMetrics& self, Logger& log);
+  Scraper(ExporterHost& exporters, SelfMetrics& self, Logger& log);
   ~Scraper();
   Scraper(const Scraper&) = delete;
   Scraper& operator=(const Scraper&) = delete;
@@ -51,16 +56,20 @@ class Scraper {
   struct Run;
   struct Slot;
 
-  std::shared_ptr<Run> StartOrJoin(Slot& slot, Clock::time_point deadline);
-  void Execute(Slot& slot, const std::shared_ptr<Run>& run);
+  std::shared_ptr<Run> StartOrJoin(Slot& slot, Exporter& exporter, Clock::time_point deadline);
+  void Execute(Slot& slot, Exporter& exporter, const std::shared_ptr<Run>& run);
+  void WriteCollectorSeries(const std::vector<std::shared_ptr<Run>>& runs, const std::vector<bool>& done,
+                            const std::vector<std::string>& unavailable, const std::vector<double>& seconds,
+                            std::string& out) const;
 
+  ExporterHost& host_;
   SelfMetrics& self_;
   Logger& log_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::atomic<bool> cancelled_{false};
   std::atomic<uint64_t> started_{0};
   // Completion of any run, and cancellation, are signalled here.
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   int running_ = 0;
   boost::asio::thread_pool pool_;

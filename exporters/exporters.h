@@ -6,8 +6,8 @@
 
 namespace swarmscope {
 
-/// The exporter table: every data source the daemon knows, in the order their metrics
-/// appear. Adding a data source = a folder under exporters/ plus one row here.
+/// The exporter table: every data source this build has, in the order their metrics appear.
+/// Generated from the exporters registered in exporters/CMakeLists.txt (one line each).
 std::vector<ExporterSpec> BuiltinExporters();
 
 }  // namespace swarmscope

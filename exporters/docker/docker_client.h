@@ -18,31 +18,42 @@ struct Response {
   std::string error;        ///< transport error, when !ok
 };
 
+/// The Docker Engine API as the sync engine uses it: GET only. The seam that unit tests
+/// replace with captured answers; Client is the real one.
+class Api {
+ public:
+  virtual ~Api() = default;
+  /// GET /_ping and settle the API version. Returns false (and says why) when the daemon
+  /// does not answer.
+  virtual bool Negotiate(std::string* error) = 0;
+  /// GET /v<api><path>.
+  virtual Response Get(std::string_view path) = 0;
+  /// GET /v<api><path> as a stream (e.g. /events): `on_data` gets each chunk as it arrives
+  /// and returns false to stop. Also stops when `should_stop()` turns true (asked about once
+  /// a second). No total timeout.
+  virtual Response Stream(std::string_view path, const std::function<bool(std::string_view)>& on_data,
+                          const std::function<bool()>& should_stop) = 0;
+  virtual const std::string& api_version() const = 0;
+};
+
 /// A read-only Docker Engine API client over libcurl: the socket is root-equivalent, so
 /// this type can only send GET requests. One instance per thread (it owns one kept-alive
 /// curl handle).
-class Client {
+class Client : public Api {
  public:
   /// `host` is `unix:///path/to/docker.sock` (or http://host:port for a TCP daemon).
   Client(std::string host, std::chrono::milliseconds connect_timeout,
          std::chrono::milliseconds request_timeout);
-  ~Client();
+  ~Client() override;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  /// GET /_ping and settle the API version: the daemon's, capped at the newest this client
-  /// knows (1.41). Returns false (and says why) when the daemon does not answer.
-  bool Negotiate(std::string* error);
-  const std::string& api_version() const { return api_version_; }
-
-  /// GET /v<api><path>.
-  Response Get(std::string_view path);
-
-  /// GET /v<api><path> as a stream (e.g. /events): `on_data` gets each chunk as it arrives
-  /// and returns false to stop. Also stops when `should_stop()` turns true (asked about once
-  /// a second). No total timeout.
+  /// The API version is the daemon's, capped at the newest this client knows (1.41).
+  bool Negotiate(std::string* error) override;
+  const std::string& api_version() const override { return api_version_; }
+  Response Get(std::string_view path) override;
   Response Stream(std::string_view path, const std::function<bool(std::string_view)>& on_data,
-                  const std::function<bool()>& should_stop);
+                  const std::function<bool()>& should_stop) override;
 
   /// Every request (not only streams) is abandoned once `cancel()` turns true: shutdown
   /// must not wait for a hung daemon.

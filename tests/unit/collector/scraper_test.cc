@@ -37,7 +37,8 @@ TEST_F(ScraperTest, SlowAndThrowingCollectorsDoNotHoldBackOthers) {
   exporters.push_back({"slow", std::make_unique<FixedExporter>("slow", milliseconds(5000))});
   exporters.push_back({"throwing", std::make_unique<testing::ThrowingExporter>()});
   exporters.push_back({"failing", std::make_unique<testing::FailingExporter>()});
-  Scraper scraper(std::move(exporters), self_, log_);
+  ExporterHost host(self_, log_, std::move(exporters));
+  Scraper scraper(host, self_, log_);
 
   std::string out;
   const auto start = Clock::now();
@@ -71,7 +72,8 @@ TEST_F(ScraperTest, ConcurrentScrapesShareOneCollection) {
   auto* slow = new FixedExporter("shared", milliseconds(300));
   std::vector<NamedExporter> exporters;
   exporters.push_back({"shared", std::unique_ptr<Exporter>(slow)});
-  Scraper scraper(std::move(exporters), self_, log_);
+  ExporterHost host(self_, log_, std::move(exporters));
+  Scraper scraper(host, self_, log_);
 
   std::vector<std::future<std::string>> scrapes;
   for (int i = 0; i < 8; ++i) {
@@ -95,7 +97,8 @@ TEST_F(ScraperTest, HungCollectorIsJoinedNotRestarted) {
   auto* hung = new FixedExporter("hung", milliseconds(1500), /*honour_deadline=*/false);
   std::vector<NamedExporter> exporters;
   exporters.push_back({"hung", std::unique_ptr<Exporter>(hung)});
-  Scraper scraper(std::move(exporters), self_, log_);
+  ExporterHost host(self_, log_, std::move(exporters));
+  Scraper scraper(host, self_, log_);
   for (int i = 0; i < 3; ++i) {
     std::string out;
     scraper.Scrape(Clock::now() + milliseconds(50), out);
@@ -115,7 +118,8 @@ TEST_F(ScraperTest, HungCollectorIsJoinedNotRestarted) {
 TEST_F(ScraperTest, CancelAnswersWaitingScrapesAtOnce) {
   std::vector<NamedExporter> exporters;
   exporters.push_back({"slow", std::make_unique<FixedExporter>("slow", milliseconds(10000))});
-  Scraper scraper(std::move(exporters), self_, log_);
+  ExporterHost host(self_, log_, std::move(exporters));
+  Scraper scraper(host, self_, log_);
   auto scrape = std::async(std::launch::async, [&] {
     std::string out;
     scraper.Scrape(Clock::now() + milliseconds(20000), out);
@@ -131,7 +135,8 @@ TEST_F(ScraperTest, CancelAnswersWaitingScrapesAtOnce) {
 }
 
 TEST_F(ScraperTest, NoExporters) {
-  Scraper scraper({}, self_, log_);
+  ExporterHost host(self_, log_);
+  Scraper scraper(host, self_, log_);
   std::string out;
   scraper.Scrape(Clock::now() + milliseconds(1000), out);
   auto e = ParseExposition(out);

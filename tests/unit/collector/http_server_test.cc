@@ -82,7 +82,8 @@ class ServerTest : public ::testing::Test {
   void Start(milliseconds scrape_pause = {}, ServerOptions options = {}) {
     std::vector<NamedExporter> exporters;
     exporters.push_back({"fixed", std::make_unique<testing::FixedExporter>("fixed", scrape_pause)});
-    scraper_ = std::make_unique<Scraper>(std::move(exporters), self_, log_);
+    host_ = std::make_unique<ExporterHost>(self_, log_, std::move(exporters));
+    scraper_ = std::make_unique<Scraper>(*host_, self_, log_);
     HandlerOptions handler_options;
     handler_options.collectors = scraper_->Names();
     handler_ = std::make_unique<HttpHandler>(
@@ -121,6 +122,7 @@ class ServerTest : public ::testing::Test {
   Logger log_{LogLevel::kError, LogFormat::kLogfmt, devnull_};
   SelfMetrics self_{log_};
   asio::io_context ioc_;
+  std::unique_ptr<ExporterHost> host_;
   std::unique_ptr<Scraper> scraper_;
   std::unique_ptr<HttpHandler> handler_;
   std::unique_ptr<HttpServer> server_;

@@ -139,7 +139,8 @@ TEST(MetricNames, SelfMetricsFollowConventions) {
   self.ErrorsFor("x").Report("cause", "msg", {});
   self.ObserveCollection("x", 0.1, true, false);
   self.ObserveCollection("x", 0.1, true, true);
-  Scraper scraper({}, self, log);
+  ExporterHost host(self, log);
+  Scraper scraper(host, self, log);
   std::string out;
   scraper.Scrape(Clock::now() + std::chrono::seconds(1), out);
   std::fclose(devnull);

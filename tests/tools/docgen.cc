@@ -1,0 +1,108 @@
+// Regenerates the README's reference tables from the exporter table of this build: every
+// flag (with its environment variable and default) and every exporter's metric table.
+//
+//   docgen --write README.md   rewrite the generated blocks (cmake --build build --target readme)
+//   docgen --check README.md   exit 1 and say which block is stale (a ctest test)
+//
+// A block is the text between `<!-- BEGIN generated:KEY -->` and `<!-- END generated:KEY -->`;
+// KEY is `flags` or `metrics:<collector>`. Every exporter must have its metrics block.
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "collector/config.h"
+#include "exporters/exporters.h"
+
+namespace {
+
+using swarmscope::ExporterSpec;
+using swarmscope::MetricSpec;
+
+std::string Cell(std::string_view text) {
+  std::string out(text);
+  std::replace(out.begin(), out.end(), '|', '/');
+  return out;
+}
+
+std::string MetricsMarkdown(const std::vector<MetricSpec>& metrics) {
+  std::ostringstream out;
+  out << "| metric | type | labels | meaning (source) |\n|---|---|---|---|\n";
+  for (const auto& m : metrics) {
+    std::string labels;
+    std::string_view rest = m.labels;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      std::string_view label = rest.substr(0, comma);
+      rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+      while (!label.empty() && label.front() == ' ') {
+        label.remove_prefix(1);
+      }
+      labels += (labels.empty() ? "`" : ", `") + std::string(label) + "`";
+    }
+    out << "| `" << m.name << "` | " << swarmscope::MetricTypeName(m.type) << " | " << labels << " | "
+        << Cell(m.help) << " |\n";
+  }
+  return out.str();
+}
+
+std::map<std::string, std::string> Blocks() {
+  const std::vector<ExporterSpec> specs = swarmscope::BuiltinExporters();
+  std::map<std::string, std::string> blocks;
+  blocks["flags"] = swarmscope::FlagsMarkdown(swarmscope::FlagsOf(specs));
+  for (const auto& spec : specs) {
+    blocks["metrics:" + spec.flags.name] = spec.metrics ? MetricsMarkdown(spec.metrics()) : "";
+  }
+  return blocks;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3 || (std::string(argv[1]) != "--write" && std::string(argv[1]) != "--check")) {
+    std::cerr << "usage: docgen --write|--check README.md\n";
+    return 2;
+  }
+  const bool write = std::string(argv[1]) == "--write";
+  std::ifstream in(argv[2]);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string readme = buffer.str();
+  if (readme.empty()) {
+    std::cerr << "docgen: cannot read " << argv[2] << "\n";
+    return 2;
+  }
+  std::string out = readme;
+  int stale = 0;
+  for (const auto& [key, body] : Blocks()) {
+    const std::string begin = "<!-- BEGIN generated:" + key + " -->\n";
+    const std::string end = "<!-- END generated:" + key + " -->";
+    const size_t b = out.find(begin);
+    const size_t e = b == std::string::npos ? b : out.find(end, b);
+    if (b == std::string::npos || e == std::string::npos) {
+      std::cerr << "docgen: " << argv[2] << " has no block " << key << " (add " << begin.substr(0, begin.size() - 1)
+                << " ... " << end << ")\n";
+      ++stale;
+      continue;
+    }
+    const size_t from = b + begin.size();
+    if (out.compare(from, e - from, body) != 0) {
+      if (!write) {
+        std::cerr << "docgen: the README's " << key
+                  << " block is stale: run `cmake --build <build> --target readme`\n";
+      }
+      ++stale;
+      out.replace(from, e - from, body);
+    }
+  }
+  if (write) {
+    if (out != readme) {
+      std::ofstream(argv[2]) << out;
+    }
+    return 0;
+  }
+  return stale == 0 ? 0 : 1;
+}

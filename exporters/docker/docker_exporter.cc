@@ -11,17 +11,11 @@ namespace {
 // The picture of the engine is kept by Sync's background tasks; a scrape only renders it.
 class DockerExporter : public Exporter {
  public:
-  DockerExporter(ExporterDeps& deps, const DockerOptions& o)
+  DockerExporter(ExporterDeps& deps, const DockerOptions& o, ApiFactory api)
       : node_(deps.node),
         label_keys_(o.labels),
-        sync_(
-            [host = o.host, timeout = o.timeout](std::stop_token stop) {
-              auto client = std::make_unique<Client>(host, timeout, timeout);
-              client->SetCancel([stop] { return stop.stop_requested(); });
-              return client;
-            },
-            SyncOptions{o.resync_interval, o.swarm_poll_interval, o.host}, deps.node, deps.inventory,
-            deps.errors, deps.log) {
+        sync_(std::move(api), SyncOptions{o.resync_interval, o.swarm_poll_interval, o.host}, deps.node,
+              deps.inventory, deps.errors, deps.log) {
     deps.tasks.Spawn("events", [this](std::stop_token stop) { sync_.RunEvents(stop); });
     deps.tasks.Spawn("swarm", [this](std::stop_token stop) { sync_.RunSwarm(stop); });
   }
@@ -51,7 +45,7 @@ class DockerExporter : public Exporter {
 
 }  // namespace
 
-ExporterSpec DockerExporterSpec() {
+ExporterSpec DockerExporterSpec(ApiFactory api) {
   OptionTable<DockerOptions> options;
   options
       .Add(&DockerOptions::host, "host",
@@ -68,7 +62,14 @@ ExporterSpec DockerExporterSpec() {
   return DefineExporter(
       "docker", "containers, health, restarts, OOM kills and the engine from the Docker socket (GET only)",
       true, options,
-      [](ExporterDeps& deps, const DockerOptions& o) { return std::make_unique<DockerExporter>(deps, o); },
+      [api](ExporterDeps& deps, const DockerOptions& o) {
+        ApiFactory factory = api ? api : [host = o.host, timeout = o.timeout](std::stop_token stop) {
+          auto client = std::make_unique<Client>(host, timeout, timeout);
+          client->SetCancel([stop] { return stop.stop_requested(); });
+          return std::unique_ptr<Api>(std::move(client));
+        };
+        return std::make_unique<DockerExporter>(deps, o, std::move(factory));
+      },
       DockerMetricSpecs);
 }
 

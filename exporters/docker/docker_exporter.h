@@ -6,6 +6,7 @@
 
 #include "collector/container_inventory.h"
 #include "collector/exporter.h"
+#include "exporters/docker/sync.h"
 
 namespace swarmscope::docker {
 
@@ -18,7 +19,8 @@ struct DockerOptions {
   std::vector<std::string> labels = ParseList(kDefaultSwarmLabels);
 };
 
-/// The exporter table row for the docker exporter.
-ExporterSpec DockerExporterSpec();
+/// The exporter table row for the docker exporter. `api`, for tests, replaces the real
+/// client (see Sync); empty: libcurl on --docker.host.
+ExporterSpec DockerExporterSpec(ApiFactory api = {});
 
 }  // namespace swarmscope::docker

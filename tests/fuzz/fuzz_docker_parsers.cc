@@ -1,10 +1,15 @@
-// libFuzzer target: the docker exporter's JSON parsers and event splitter on arbitrary bytes.
+// libFuzzer target: the docker exporter's JSON parsers (containers, events, engine, swarm
+// nodes, services and tasks), the event splitter, and the state and rendering fed by what
+// they parse, on arbitrary bytes.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "collector/node_role.h"
 #include "exporters/docker/docker_parsers.h"
+#include "exporters/docker/metrics.h"
+#include "exporters/docker/state.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace swarmscope::docker;
@@ -16,7 +21,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   (void)ParseContainerInspect(in, &error);
-  (void)ParseEvent(in, &error);
+  EngineState state;
+  state.connected = true;
+  if (auto event = ParseEvent(in, &error)) {
+    (void)ApplyEvent(*event, state);
+  }
+  SwarmState swarm;
+  if (auto nodes = ParseNodes(in, &error)) {
+    (void)IsLeader(*nodes, "x");
+    swarm.nodes = std::move(*nodes);
+  }
+  if (auto services = ParseServices(in, &error)) {
+    swarm.services = std::move(*services);
+  }
+  if (auto tasks = ParseTasks(in, &error)) {
+    swarm.tasks = std::move(*tasks);
+  }
+  state.swarm = std::move(swarm);
+  swarmscope::MetricWriter writer;
+  WriteMetrics(state, {"a"}, swarmscope::NodeFacts{}, writer);
+  if (writer.out_of_order() != 0) {
+    __builtin_trap();
+  }
   if (auto info = ParseInfo(in, &error)) (void)MergeVersion(in, *info, &error);
   (void)ParseTimestamp(in);
   (void)HealthFromStatus(in);

@@ -23,7 +23,7 @@ for _ in $(seq 50); do [ -S "$WORK/proxy.sock" ] && break; sleep 0.1; done
 node_id=$($docker_cli info --format '{{.Swarm.NodeID}}')
 # The node's identity as the stack passes it ({{.Node.ID}}, {{.Node.Hostname}}).
 start_swarmscope main --docker.host="unix://$WORK/proxy.sock" \
-  --collector.cgroup.parents=/swarmscope-test-docker --node.id="$node_id" --node.name=test-node
+  --cgroup.parents=/swarmscope-test-docker --node.id="$node_id" --node.name=test-node
 url="http://127.0.0.1:$PORT/metrics"
 
 # The workload is a stack (what users deploy); one plain container with a docker restart
@@ -92,14 +92,35 @@ wait_for "the swarm's node is reported once, as leader" 10 \
 promtool check metrics <"$WORK/scrape.txt" || fail "promtool check metrics on a scrape with docker metrics"
 ok "promtool check metrics passes"
 
-# Steady state: scrapes cost no Docker API request.
-before=$(wc -l <"$WORK/requests.log")
-for _ in $(seq 5); do scrape; done
-sleep 0.5
-after=$(wc -l <"$WORK/requests.log")
-# Events may still trigger inspects in the background (health checks, the flapping
-# container); what a scrape itself costs is 0, checked by the benchmark precisely.
-echo "API requests during 5 scrapes (background included): $((after - before))"
+# Steady state: a scrape sends no Docker API request. Quiet the workload (no events), then
+# scrape a second collector, whose background polls are an hour apart, through a proxy of
+# its own: every request it sends in that window would be the scrapes'.
+$docker_cli stack rm dt >/dev/null
+$docker_cli update --restart=no restarter >/dev/null
+for _ in $(seq 60); do
+  [ -z "$($docker_cli ps -q --filter label=com.docker.stack.namespace=dt)" ] && break
+  sleep 0.5
+done
+python3 "$here/socket_recorder.py" "$WORK/quiet.sock" "$dk/docker.sock" "$WORK/quiet.log" &
+PIDS+=("$!")
+for _ in $(seq 50); do [ -S "$WORK/quiet.sock" ] && break; sleep 0.1; done
+main_port=$PORT
+start_swarmscope quiet --collector.disable-defaults --collector.docker --docker.host="unix://$WORK/quiet.sock" \
+  --docker.swarm-poll-interval=1h --docker.resync-interval=1h
+quiet_url="http://127.0.0.1:$PORT/metrics"
+PORT=$main_port
+for _ in $(seq 100); do
+  curl -sf "$quiet_url" >"$WORK/quiet.txt" || true
+  grep -q '^docker_container_info{.*name="restarter"' "$WORK/quiet.txt" && break
+  sleep 0.1
+done
+grep -q 'swarmscope_scrape_collector_success{collector="docker"} 1' "$WORK/quiet.txt" || fail "quiet collector not up"
+sleep 2  # its first swarm read (woken by the sync) and the last events settle
+before=$(wc -l <"$WORK/quiet.log")
+for _ in $(seq 20); do curl -sf "$quiet_url" >"$WORK/quiet.txt" || fail "scrape failed"; done
+after=$(wc -l <"$WORK/quiet.log")
+[ "$after" -eq "$before" ] || fail "20 scrapes sent $((after - before)) Docker API requests: $(tail -n +$((before + 1)) "$WORK/quiet.log" | head)"
+ok "20 scrapes sent no Docker API request (recorded by a proxy)"
 
 # dockerd goes away: /metrics answers on time, docker reports failure, cgroup still works.
 bash "$here/dockerd.sh" halt "$dk"

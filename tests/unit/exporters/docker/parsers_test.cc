@@ -8,9 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "exporters/docker/docker_client.h"
-#include "exporters/docker/docker_exporter.h"
 #include "exporters/docker/docker_parsers.h"
-#include "tests/support/exposition_parser.h"
 
 namespace swarmscope::docker {
 namespace {

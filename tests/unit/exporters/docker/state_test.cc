@@ -7,8 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "exporters/docker/docker_client.h"
-#include "exporters/docker/docker_exporter.h"
+#include "collector/node_role.h"
+#include "exporters/docker/metrics.h"
+#include "exporters/docker/state.h"
 #include "exporters/docker/docker_parsers.h"
 #include "tests/support/exposition_parser.h"
 
@@ -22,18 +23,17 @@ std::string Fixture(const std::string& name) {
   return s.str();
 }
 
-TEST(DockerState, ClusterSeriesComeFromExactlyOneNode) {
+TEST(DockerState, LeaderFromNodes) {
   std::vector<SwarmNode> nodes(3);
   nodes[0].id = "a";
   nodes[1].id = "b";
   nodes[1].leader = true;
   nodes[2].id = "c";
-  EXPECT_TRUE(EmitsClusterMetrics("leader", nodes, "b"));
-  EXPECT_FALSE(EmitsClusterMetrics("leader", nodes, "a"));
-  EXPECT_TRUE(EmitsClusterMetrics("always", nodes, "a"));
-  EXPECT_FALSE(EmitsClusterMetrics("never", nodes, "b"));
-  nodes[1].leader = false;  // mid-election: nobody emits rather than two
-  EXPECT_FALSE(EmitsClusterMetrics("leader", nodes, "b"));
+  EXPECT_TRUE(IsLeader(nodes, "b"));
+  EXPECT_FALSE(IsLeader(nodes, "a"));
+  EXPECT_FALSE(IsLeader(nodes, ""));
+  nodes[1].leader = false;  // mid-election: nobody leads
+  EXPECT_FALSE(IsLeader(nodes, "b"));
 }
 
 TEST(DockerState, EventsUpdateTheStateAndAskForInspectOnlyWhenNeeded) {
@@ -42,30 +42,37 @@ TEST(DockerState, EventsUpdateTheStateAndAskForInspectOnlyWhenNeeded) {
   e.type = "container";
   e.id = "abc";
   e.action = "start";
-  EXPECT_EQ(ApplyEvent(e, state), "abc");
+  EXPECT_EQ(ApplyEvent(e, state).inspect, "abc");
   e.action = "exec_start: /bin/sh -c false";
-  EXPECT_EQ(ApplyEvent(e, state), "");  // health check runs cost nothing
+  EXPECT_EQ(ApplyEvent(e, state).inspect, "");  // health check runs cost nothing
   state.containers["abc"].details.health = "healthy";
   e.action = "exec_die";
   e.attributes = {{"exitCode", "1"}};
   ApplyEvent(e, state);
-  ApplyEvent(e, state);
+  const EventEffect check = ApplyEvent(e, state);
+  EXPECT_EQ(check.inspect, "");
+  EXPECT_FALSE(check.inventory);  // and change nothing other exporters see
   EXPECT_EQ(state.health_checks, 2u);
   EXPECT_EQ(state.health_checks_failed, 2u);
   EXPECT_EQ(state.containers["abc"].details.health_failing_streak, 2);
   e.attributes = {{"exitCode", "0"}};
-  EXPECT_EQ(ApplyEvent(e, state), "");
+  EXPECT_EQ(ApplyEvent(e, state).inspect, "");
   EXPECT_EQ(state.health_checks, 3u);
   EXPECT_EQ(state.containers["abc"].details.health_failing_streak, 0);
   e.action = "oom";
-  EXPECT_EQ(ApplyEvent(e, state), "abc");
+  EXPECT_EQ(ApplyEvent(e, state).inspect, "abc");
   EXPECT_EQ(state.containers["abc"].oom_events, 1u);
   e.action = "destroy";
-  EXPECT_EQ(ApplyEvent(e, state), "");
+  const EventEffect gone = ApplyEvent(e, state);
+  EXPECT_EQ(gone.inspect, "");
+  EXPECT_TRUE(gone.inventory);
   EXPECT_TRUE(state.containers.empty());
   e.type = "network";
   e.action = "create";
-  EXPECT_EQ(ApplyEvent(e, state), "");
+  EXPECT_EQ(ApplyEvent(e, state).inspect, "");
+  e.type = "service";
+  e.action = "update";
+  EXPECT_TRUE(ApplyEvent(e, state).swarm);
 }
 
 TEST(DockerState, MetricsPassPromtoolAndNamingRules) {
@@ -94,7 +101,11 @@ TEST(DockerState, MetricsPassPromtoolAndNamingRules) {
   swarm.tasks = *ParseTasks(Fixture("tasks.json"), &error);
   state.swarm = swarm;
   MetricWriter w;
-  WriteMetrics(state, {"com.docker.swarm.service.name"}, {}, w);
+  NodeFacts node;
+  node.id = "n1";
+  node.name = "host-a";
+  node.engine_known = node.in_swarm = true;
+  WriteMetrics(state, {"com.docker.swarm.service.name"}, node, w);
   EXPECT_EQ(w.out_of_order(), 0u);
   std::string out;
   w.TakeInto(out);
@@ -121,32 +132,56 @@ TEST(DockerState, MetricsPassPromtoolAndNamingRules) {
 }
 
 TEST(DockerExporter, NodeIdentityFromFlagsWinsAndSurvivesAnUnreachableEngine) {
-  auto render = [](const std::optional<EngineInfo>& engine, const NodeIdentity& node) {
+  auto render = [](const NodeRole& role) {
     MetricWriter w;
-    WriteNodeIdentity(engine, node, w);
+    WriteNodeIdentity(role.Facts(), w);
     std::string out;
     w.TakeInto(out);
     return out;
   };
-  EngineInfo swarm_engine;
-  swarm_engine.swarm_node_id = "n1";
-  swarm_engine.swarm_state = "active";
-  swarm_engine.name = "host-a";
   // From /info alone.
-  EXPECT_NE(render(swarm_engine, {}).find(
+  NodeRole plain("", "", ClusterMetrics::kLeader);
+  plain.SetEngine("n1", "host-a", true, false);
+  EXPECT_NE(render(plain).find(
                 "node_meta{node_id=\"n1\",node_name=\"host-a\",container_label_com_docker_swarm_node_id=\"n1\"} 1"),
             std::string::npos);
   // The flags win.
-  EXPECT_NE(render(swarm_engine, {"n1", "node-a"}).find("node_name=\"node-a\""), std::string::npos);
+  NodeRole flagged("n1", "node-a", ClusterMetrics::kLeader);
+  flagged.SetEngine("n1", "host-a", true, false);
+  EXPECT_NE(render(flagged).find("node_name=\"node-a\""), std::string::npos);
   // Engine unreachable: only a flag-given identity is written.
-  EXPECT_EQ(render(std::nullopt, {}), "");
-  const std::string down = render(std::nullopt, {"n1", "node-a"});
+  plain.SetEngineLost();
+  EXPECT_EQ(render(plain), "");
+  flagged.SetEngineLost();
+  const std::string down = render(flagged);
   EXPECT_NE(down.find("swarm_node_info{node_id=\"n1\"} 1"), std::string::npos) << down;
   EXPECT_NE(down.find("node_meta{node_id=\"n1\",node_name=\"node-a\""), std::string::npos) << down;
   // Not (or no longer) in a swarm: nothing, whatever the flags say.
-  EngineInfo standalone;
-  standalone.name = "host-a";
-  EXPECT_EQ(render(standalone, {"n1", "node-a"}), "");
+  flagged.SetEngine("", "host-a", false, false);
+  EXPECT_EQ(render(flagged), "");
+}
+
+TEST(NodeRole, ClusterSeriesExactlyOnce) {
+  NodeRole leader("", "", ClusterMetrics::kLeader);
+  EXPECT_FALSE(leader.EmitsClusterSeries());  // unknown: nobody
+  leader.SetEngine("b", "host-b", true, true);
+  EXPECT_FALSE(leader.EmitsClusterSeries());  // a manager, not (yet known as) the leader
+  leader.SetLeader(true);
+  EXPECT_TRUE(leader.EmitsClusterSeries());
+  leader.SetEngineLost();
+  EXPECT_FALSE(leader.EmitsClusterSeries());
+  NodeRole worker("", "", ClusterMetrics::kLeader);
+  worker.SetEngine("w", "host-w", true, false);
+  worker.SetLeader(true);  // a worker cannot lead
+  EXPECT_FALSE(worker.EmitsClusterSeries());
+  NodeRole alone("", "", ClusterMetrics::kLeader);
+  alone.SetEngine("", "host", false, false);
+  EXPECT_TRUE(alone.EmitsClusterSeries());  // outside a swarm a node is its own cluster
+  EXPECT_TRUE(NodeRole("", "", ClusterMetrics::kAlways).EmitsClusterSeries());
+  NodeRole never("", "", ClusterMetrics::kNever);
+  never.SetEngine("b", "host-b", true, true);
+  never.SetLeader(true);
+  EXPECT_FALSE(never.EmitsClusterSeries());
 }
 
 }  // namespace

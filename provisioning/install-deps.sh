@@ -12,6 +12,7 @@ build_pkgs=(
 test_pkgs=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev          # libFuzzer and sanitizers
+  clang-format clang-tidy           # tests/style_check.sh
   prometheus                        # promtool and a real Prometheus
   wrk curl procps iproute2 python3
   docker.io busybox-static          # a real dockerd and swarm, test images FROM scratch

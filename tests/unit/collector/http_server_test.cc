@@ -20,6 +20,7 @@
 #include "collector/gzip.h"
 #include "collector/scraper.h"
 #include "tests/support/exposition_parser.h"
+#include "tests/support/http_client.h"
 #include "tests/support/test_exporters.h"
 
 namespace swarmscope {
@@ -31,51 +32,8 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
 
-using Response = http::response<http::string_body>;
-
-// A blocking client connection.
-class Client {
- public:
-  explicit Client(uint16_t port) : socket_(ioc_) {
-    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  }
-
-  void Send(http::verb verb, std::string target,
-            std::vector<std::pair<std::string, std::string>> headers = {}) {
-    http::request<http::empty_body> req{verb, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    for (const auto& [k, v] : headers) req.set(k, v);
-    http::write(socket_, req);
-  }
-
-  void SendRaw(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes)); }
-
-  Response Read(bool head = false) {
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 << 20);
-    parser.skip(head);
-    http::read(socket_, buffer_, parser);
-    return parser.release();
-  }
-
-  Response Get(std::string target, std::vector<std::pair<std::string, std::string>> headers = {}) {
-    Send(http::verb::get, std::move(target), std::move(headers));
-    return Read();
-  }
-
-  // True when the server closed the connection (EOF or reset) within the socket's wait.
-  bool ClosedByPeer() {
-    beast::error_code ec;
-    char byte;
-    socket_.read_some(asio::buffer(&byte, 1), ec);
-    return ec == asio::error::eof || ec == asio::error::connection_reset;
-  }
-
- private:
-  asio::io_context ioc_;
-  tcp::socket socket_;
-  beast::flat_buffer buffer_;
-};
+using testing::Client;
+using testing::Response;
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -322,99 +280,6 @@ TEST_F(ServerTest, ShutdownFinishesInFlightResponsesAndClosesIdleOnes) {
             std::string::npos);
   EXPECT_TRUE(idle.ClosedByPeer());
   EXPECT_LT(took, milliseconds(2000));  // the contract with swarm's stop grace period
-}
-
-// The daemon as main() runs it, stopped by a real SIGTERM while a scrape is in flight.
-TEST(Daemon, SigtermDrainsAndExitsZero) {
-  std::vector<ExporterSpec> specs;
-  specs.push_back({{"slow", "Slow test collector.", true, {}}, [](ExporterDeps&) {
-                     return std::make_unique<testing::FixedExporter>("slow", milliseconds(5000));
-                   }});
-  const char* argv[] = {"swarmscope", "--web.listen-address=127.0.0.1:0", "--log.level=error"};
-  const char* envp[] = {nullptr};
-  const ParseOutcome parsed = ParseCommandLine(3, argv, envp, FlagsOf(specs));
-  ASSERT_EQ(parsed.action, ParseOutcome::Action::kRun) << parsed.message;
-
-  std::promise<uint16_t> ready;
-  auto daemon = std::async(std::launch::async, [&] {
-    return RunDaemon(parsed.config, specs, [&](uint16_t port) { ready.set_value(port); });
-  });
-  const uint16_t port = ready.get_future().get();
-  Client c(port);
-  c.Send(http::verb::get, "/metrics");
-  auto pending = std::async(std::launch::async, [&] { return c.Read(); });
-  std::this_thread::sleep_for(milliseconds(200));
-  const auto start = Clock::now();
-  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
-  ASSERT_EQ(daemon.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-  EXPECT_LT(Clock::now() - start, milliseconds(2000));
-  EXPECT_EQ(daemon.get(), 0);
-  EXPECT_EQ(pending.get().result_int(), 200u);
-}
-
-// Factories run after the server listens: one that blocks keeps neither start-up nor
-// /healthz waiting, one that throws leaves its collector reporting why, the others answer.
-TEST(Daemon, ExportersStartAfterTheServerListensAndFailAlone) {
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::vector<ExporterSpec> specs;
-  specs.push_back({{"fixed", "Fixed.", true, {}},
-                   [](ExporterDeps&) { return std::make_unique<testing::FixedExporter>("fixed"); }});
-  specs.push_back({{"blocked", "Blocks in its factory.", true, {}}, [released](ExporterDeps&) {
-                     released.wait();
-                     return std::make_unique<testing::FixedExporter>("blocked");
-                   }});
-  specs.push_back({{"broken", "Cannot start.", true, {}}, [](ExporterDeps&) -> std::unique_ptr<Exporter> {
-                     throw std::runtime_error("no keyring at /etc/ceph/x");
-                   }});
-  const char* argv[] = {"swarmscope", "--web.listen-address=127.0.0.1:0", "--log.level=error"};
-  const char* envp[] = {nullptr};
-  const ParseOutcome parsed = ParseCommandLine(3, argv, envp, FlagsOf(specs));
-  ASSERT_EQ(parsed.action, ParseOutcome::Action::kRun) << parsed.message;
-  std::promise<uint16_t> ready;
-  auto daemon = std::async(std::launch::async, [&] {
-    return RunDaemon(parsed.config, specs, [&](uint16_t port) { ready.set_value(port); });
-  });
-  auto port_future = ready.get_future();
-  ASSERT_EQ(port_future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-  const uint16_t port = port_future.get();
-  Client c(port);
-  c.Send(http::verb::get, "/healthz");
-  EXPECT_EQ(c.Read().result_int(), 200u);
-  std::string body;
-  for (int i = 0; i < 100; ++i) {  // the broken factory's first attempt is reported
-    c.Send(http::verb::get, "/metrics");
-    body = c.Read().body();
-    if (body.find("reason=\"no keyring") != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"fixed\"} 1"), std::string::npos) << body;
-  EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"blocked\"} 0"), std::string::npos);
-  EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"broken\"} 0"), std::string::npos);
-  EXPECT_NE(body.find("swarmscope_collector_unavailable_info{collector=\"blocked\",reason=\"starting\"} 1"),
-            std::string::npos)
-      << body;
-  EXPECT_NE(body.find("swarmscope_collector_unavailable_info{collector=\"broken\",reason=\"no keyring at /etc/ceph/x\"} 1"),
-            std::string::npos);
-  EXPECT_NE(body.find("swarmscope_collector_last_success_timestamp_seconds{collector=\"fixed\"}"), std::string::npos);
-  release.set_value();
-  for (int i = 0; i < 100; ++i) {
-    c.Send(http::verb::get, "/metrics");
-    body = c.Read().body();
-    if (body.find("swarmscope_scrape_collector_success{collector=\"blocked\"} 1") != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  EXPECT_NE(body.find("test_value_blocked{source=\"blocked\"} 1"), std::string::npos) << body;
-  EXPECT_EQ(body.find("collector=\"blocked\",reason="), std::string::npos);
-  const auto start = Clock::now();
-  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
-  ASSERT_EQ(daemon.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-  EXPECT_LT(Clock::now() - start, milliseconds(2000));  // the broken one's retry wait is cut short
-  EXPECT_EQ(daemon.get(), 0);
 }
 
 }  // namespace

@@ -77,15 +77,20 @@ TEST(Daemon, ExportersStartAfterTheServerListensAndFailAlone) {
   Client c(port);
   c.Send(http::verb::get, "/healthz");
   EXPECT_EQ(c.Read().result_int(), 200u);
-  std::string body;
-  for (int i = 0; i < 100; ++i) {  // the broken factory's first attempt is reported
-    c.Send(http::verb::get, "/metrics");
-    body = c.Read().body();
-    if (body.find("reason=\"no keyring") != std::string::npos) {
-      break;
+  // Scrapes until the body has `text` (2 s at most); returns the last body.
+  auto scrape_until = [&c](std::string_view text) {
+    std::string body;
+    for (int i = 0; i < 100; ++i) {
+      c.Send(http::verb::get, "/metrics");
+      body = c.Read().body();
+      if (body.find(text) != std::string::npos) {
+        break;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
     }
-    std::this_thread::sleep_for(milliseconds(20));
-  }
+    return body;
+  };
+  std::string body = scrape_until("reason=\"no keyring");  // the broken factory's first attempt
   EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"fixed\"} 1"), std::string::npos) << body;
   EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"blocked\"} 0"), std::string::npos);
   EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"broken\"} 0"), std::string::npos);
@@ -96,14 +101,7 @@ TEST(Daemon, ExportersStartAfterTheServerListensAndFailAlone) {
             std::string::npos);
   EXPECT_NE(body.find("swarmscope_collector_last_success_timestamp_seconds{collector=\"fixed\"}"), std::string::npos);
   release.set_value();
-  for (int i = 0; i < 100; ++i) {
-    c.Send(http::verb::get, "/metrics");
-    body = c.Read().body();
-    if (body.find("swarmscope_scrape_collector_success{collector=\"blocked\"} 1") != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(20));
-  }
+  body = scrape_until("swarmscope_scrape_collector_success{collector=\"blocked\"} 1");
   EXPECT_NE(body.find("test_value_blocked{source=\"blocked\"} 1"), std::string::npos) << body;
   EXPECT_EQ(body.find("collector=\"blocked\",reason="), std::string::npos);
   const auto start = Clock::now();

@@ -7,18 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/exporters/docker/fixtures.h"
+
 #include "exporters/docker/docker_client.h"
 #include "exporters/docker/docker_parsers.h"
 
 namespace swarmscope::docker {
 namespace {
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(SWARMSCOPE_SOURCE_DIR) + "/tests/fixtures/docker/" + name);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 TEST(DockerParsers, ContainerList) {
   std::string error;

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/exporters/docker/fixtures.h"
+
 #include "collector/node_role.h"
 #include "exporters/docker/metrics.h"
 #include "exporters/docker/state.h"
@@ -16,12 +18,6 @@
 namespace swarmscope::docker {
 namespace {
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(SWARMSCOPE_SOURCE_DIR) + "/tests/fixtures/docker/" + name);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 TEST(DockerState, LeaderFromNodes) {
   std::vector<SwarmNode> nodes(3);

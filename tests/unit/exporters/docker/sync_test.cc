@@ -19,6 +19,7 @@
 #include "exporters/docker/metrics.h"
 #include "tests/support/exporter_harness.h"
 #include "tests/support/exposition_parser.h"
+#include "tests/unit/exporters/docker/fixtures.h"
 
 namespace swarmscope::docker {
 namespace {
@@ -33,7 +34,6 @@ std::string Read(const std::string& path) {
   return s.str();
 }
 
-std::string Fixture(const std::string& name) { return Read(kSource + "/tests/fixtures/docker/" + name); }
 
 // Serves the captured answers; counts requests. The event stream plays events.jsonl, then
 // stays open (as dockerd's does) until the caller stops it.

@@ -49,15 +49,27 @@ std::string MetricsMarkdown(const std::vector<MetricSpec>& metrics) {
   return out.str();
 }
 
-std::map<std::string, std::string> Blocks() {
+struct Block {
+  std::string body;
+  std::string heading;  ///< for a block --write adds: the section it starts
+};
+
+std::map<std::string, Block> Blocks() {
   const std::vector<ExporterSpec> specs = swarmscope::BuiltinExporters();
-  std::map<std::string, std::string> blocks;
-  blocks["flags"] = swarmscope::FlagsMarkdown(swarmscope::FlagsOf(specs));
+  std::map<std::string, Block> blocks;
+  blocks["flags"] = {swarmscope::FlagsMarkdown(swarmscope::FlagsOf(specs)), ""};
   for (const auto& spec : specs) {
-    blocks["metrics:" + spec.flags.name] = spec.metrics ? MetricsMarkdown(spec.metrics()) : "";
+    const auto& f = spec.flags;
+    blocks["metrics:" + f.name] = {spec.metrics ? MetricsMarkdown(spec.metrics()) : "",
+                                   "### " + f.name + " collector (`--collector." + f.name + "`, " +
+                                       (f.enabled_by_default ? "on" : "off") + " by default)\n\n" + f.help +
+                                       ".\n\n"};
   }
   return blocks;
 }
+
+// Where --write puts a block the README lacks: before this section.
+constexpr std::string_view kNewBlocksBefore = "## Where things live";
 
 }  // namespace
 
@@ -77,15 +89,21 @@ int main(int argc, char** argv) {
   }
   std::string out = readme;
   int stale = 0;
-  for (const auto& [key, body] : Blocks()) {
+  for (const auto& [key, block] : Blocks()) {
+    const std::string& body = block.body;
     const std::string begin = "<!-- BEGIN generated:" + key + " -->\n";
     const std::string end = "<!-- END generated:" + key + " -->";
     const size_t b = out.find(begin);
     const size_t e = b == std::string::npos ? b : out.find(end, b);
     if (b == std::string::npos || e == std::string::npos) {
-      std::cerr << "docgen: " << argv[2] << " has no block " << key << " (add " << begin.substr(0, begin.size() - 1)
-                << " ... " << end << ")\n";
       ++stale;
+      const size_t at = out.find(kNewBlocksBefore);
+      if (!write || block.heading.empty() || at == std::string::npos) {
+        std::cerr << "docgen: " << argv[2] << " has no block " << key << " (add "
+                  << begin.substr(0, begin.size() - 1) << " ... " << end << ")\n";
+        continue;
+      }
+      out.insert(at, block.heading + begin + body + end + "\n\n");
       continue;
     }
     const size_t from = b + begin.size();

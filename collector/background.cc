@@ -50,7 +50,8 @@ Tasks::~Tasks() {
 void Tasks::Spawn(std::string name, std::function<void(std::stop_token)> body) {
   std::lock_guard lock(mu_);
   ++running_;
-  threads_.emplace_back([this, name = std::move(name), body = std::move(body)] { Run(name, body); });
+  threads_.emplace_back(
+      [this, name = std::move(name), body = std::move(body)] { Run(name, body); });
 }
 
 void Tasks::RequestStop() { stop_.request_stop(); }

@@ -3,11 +3,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <charconv>
 #include <sstream>
 #include <stdexcept>
-
-#include <boost/program_options.hpp>
 
 #include "collector/version.h"
 
@@ -49,10 +48,14 @@ std::string Validate(const FlagSpec& flag, const std::string& value) {
   };
   if (!flag.choices.empty()) {
     for (const auto& c : flag.choices) {
-      if (value == c) return "";
+      if (value == c) {
+        return "";
+      }
     }
     std::string list;
-    for (const auto& c : flag.choices) list += (list.empty() ? "" : ", ") + c;
+    for (const auto& c : flag.choices) {
+      list += (list.empty() ? "" : ", ") + c;
+    }
     return bad("expected one of " + list);
   }
   switch (flag.kind) {
@@ -83,8 +86,8 @@ std::string Validate(const FlagSpec& flag, const std::string& value) {
 
 std::string ValidateListenAddress(const std::string& value) {
   const size_t colon = value.rfind(':');
-  std::string err = "invalid value \"" + value +
-                    "\" for --web.listen-address: expected [host]:port, e.g. :9338";
+  std::string err =
+      "invalid value \"" + value + "\" for --web.listen-address: expected [host]:port, e.g. :9338";
   if (colon == std::string::npos) {
     return err;
   }
@@ -124,8 +127,11 @@ const std::vector<FlagSpec>& CoreFlags() {
        "This node's swarm node ID (the stack sets it from {{.Node.ID}}); empty: from the Docker "
        "engine. node_meta keeps answering with it while the engine is unreachable."},
       {"node.name", FlagKind::kString, "",
-       "This node's name (the stack sets it from {{.Node.Hostname}}); empty: from the Docker engine."},
-      {"cluster.metrics", FlagKind::kString, "leader",
+       "This node's name (the stack sets it from {{.Node.Hostname}}); empty: from the Docker "
+       "engine."},
+      {"cluster.metrics",
+       FlagKind::kString,
+       "leader",
        "Which node writes cluster-wide series (the swarm's nodes, services and tasks; later "
        "Ceph's cluster): leader (the swarm leader only, so they appear exactly once; a node "
        "outside a swarm is its own leader), always (every node that can read them) or never.",
@@ -190,8 +196,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
     const po::parsed_options parsed =
         po::command_line_parser(argc, argv)
             .options(desc)
-            .style(po::command_line_style::unix_style &
-                   ~po::command_line_style::allow_guessing &
+            .style(po::command_line_style::unix_style & ~po::command_line_style::allow_guessing &
                    ~po::command_line_style::allow_sticky)
             .run();
     for (const auto& option : parsed.options) {
@@ -270,8 +275,12 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
   }
 
   // The core flags, already checked, into their typed fields.
-  auto value = [&config](std::string_view flag) -> const std::string& { return config.values.find(flag)->second; };
-  auto duration = [&](std::string_view flag) { return ParseDuration(value(flag)).value_or(std::chrono::milliseconds(0)); };
+  auto value = [&config](std::string_view flag) -> const std::string& {
+    return config.values.find(flag)->second;
+  };
+  auto duration = [&](std::string_view flag) {
+    return ParseDuration(value(flag)).value_or(std::chrono::milliseconds(0));
+  };
   config.listen_address = value("web.listen-address");
   if (std::string err = ValidateListenAddress(config.listen_address); !err.empty()) {
     return fail(err);
@@ -282,7 +291,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
     return fail("invalid value \"" + config.telemetry_path +
                 "\" for --web.telemetry-path: expected a path such as /metrics, not / or /healthz");
   }
-  config.max_connections = static_cast<int>(options_detail::Codec<int64_t>::Parse(value("web.max-connections")));
+  config.max_connections =
+      static_cast<int>(options_detail::Codec<int64_t>::Parse(value("web.max-connections")));
   config.read_timeout = duration("web.read-timeout");
   config.idle_timeout = duration("web.idle-timeout");
   config.write_timeout = duration("web.write-timeout");
@@ -328,7 +338,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv, const char* con
   }
   // --healthcheck takes the same flags and environment as the daemon (it must find the
   // daemon's listen address), so it is decided last.
-  if (cli.count("healthcheck")) outcome.action = Action::kHealthcheck;
+  if (cli.count("healthcheck")) {
+    outcome.action = Action::kHealthcheck;
+  }
   return outcome;
 }
 
@@ -367,8 +379,9 @@ std::string FlagsMarkdown(const std::vector<CollectorFlags>& collectors) {
     std::string help = f.help;
     std::replace(help.begin(), help.end(), '|', '/');
     out << "| `--" << (f.kind == FlagKind::kBool ? "[no-]" : "") << f.name << "` | `"
-        << EnvNameForFlag(f.name) << "` | " << (f.default_value.empty() ? "(empty)" : "`" + f.default_value + "`")
-        << " | " << help << " |\n";
+        << EnvNameForFlag(f.name) << "` | "
+        << (f.default_value.empty() ? "(empty)" : "`" + f.default_value + "`") << " | " << help
+        << " |\n";
   }
   return out.str();
 }

@@ -18,13 +18,13 @@ inline constexpr const char* kDefaultSwarmLabels =
 /// What exporters share about one container. Filled by the docker exporter, read by the
 /// cgroup exporter (names, images and swarm labels for cAdvisor-style series).
 struct ContainerInfo {
-  std::string id;     ///< full 64-hex id
-  std::string name;   ///< without the leading '/'
+  std::string id;    ///< full 64-hex id
+  std::string name;  ///< without the leading '/'
   std::string image;
   std::map<std::string, std::string> labels;
-  int64_t main_pid = 0;            ///< host pid of the container's init, 0 if not running
-  double start_time_seconds = 0;   ///< unix time the container last started
-  std::string state;               ///< created, running, paused, restarting, exited, dead
+  int64_t main_pid = 0;           ///< host pid of the container's init, 0 if not running
+  double start_time_seconds = 0;  ///< unix time the container last started
+  std::string state;              ///< created, running, paused, restarting, exited, dead
 };
 
 /// An immutable view of every known container, keyed by full id.
@@ -54,7 +54,7 @@ class ContainerInventory {
  private:
   void Publish(std::shared_ptr<ContainerSnapshot> next);
 
-  std::mutex write_mu_;  // serialises writers: copy, change, publish
+  std::mutex write_mu_;    // serialises writers: copy, change, publish
   mutable std::mutex mu_;  // guards current_
   std::shared_ptr<const ContainerSnapshot> current_;
 };

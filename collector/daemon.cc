@@ -2,12 +2,11 @@
 
 #include <unistd.h>
 
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
 #include <exception>
-
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "collector/container_inventory.h"
 #include "collector/exporter_host.h"

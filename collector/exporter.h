@@ -48,7 +48,9 @@ class ScrapeContext {
   Clock::time_point deadline() const { return deadline_; }
   /// True once the deadline has passed or the daemon is stopping: stop early, the engine
   /// will not wait for this result.
-  bool Expired() const { return cancelled_.load(std::memory_order_relaxed) || Clock::now() >= deadline_; }
+  bool Expired() const {
+    return cancelled_.load(std::memory_order_relaxed) || Clock::now() >= deadline_;
+  }
   /// Logs (rate-limited per cause) and counts one problem.
   void Error(std::string_view cause, std::string_view message, LogFields context = {}) {
     errors_.Report(cause, message, context);
@@ -124,7 +126,9 @@ ExporterSpec DefineExporter(std::string name, std::string help, bool enabled_by_
   spec.flags.name = std::move(name);
   spec.flags.help = std::move(help);
   spec.flags.enabled_by_default = enabled_by_default;
-  spec.flags.new_options = [] { return std::static_pointer_cast<void>(std::make_shared<Options>()); };
+  spec.flags.new_options = [] {
+    return std::static_pointer_cast<void>(std::make_shared<Options>());
+  };
   spec.create = [create](ExporterDeps& deps) -> std::unique_ptr<Exporter> {
     return create(deps, deps.template OptionsAs<Options>());
   };

@@ -11,14 +11,17 @@ namespace {
 constexpr int kGzipWindowBits = 15 + 16;  // 15-bit window, gzip wrapper
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
   return s;
 }
 
 bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -54,7 +57,9 @@ bool GzipCompress(const std::vector<std::string_view>& pieces, std::string& out,
     return false;
   }
   size_t total = 0;
-  for (auto p : pieces) total += p.size();
+  for (auto p : pieces) {
+    total += p.size();
+  }
   // Metrics text compresses about tenfold; grow as needed.
   const size_t start = out.size();
   out.resize(start + total / 8 + 4096);
@@ -74,7 +79,9 @@ bool GzipCompress(const std::vector<std::string_view>& pieces, std::string& out,
       rc = deflate(&zs, flush);
       produced += before - zs.avail_out;
     } while (rc == Z_OK && (zs.avail_out == 0 || (flush == Z_FINISH) || zs.avail_in > 0));
-    if (rc == Z_BUF_ERROR) rc = Z_OK;  // no progress possible: more input needed
+    if (rc == Z_BUF_ERROR) {
+      rc = Z_OK;  // no progress possible: more input needed
+    }
   }
   out.resize(start + produced);
   deflateEnd(&zs);

@@ -1,9 +1,8 @@
 #include "collector/http_handler.h"
 
+#include <boost/beast/version.hpp>
 #include <charconv>
 #include <cmath>
-
-#include <boost/beast/version.hpp>
 
 #include "collector/gzip.h"
 #include "collector/metric_writer.h"
@@ -71,9 +70,15 @@ HttpHandler::HttpHandler(HandlerOptions options, ScrapeFunction scrape)
 
 std::string_view HttpHandler::HandlerName(std::string_view target) const {
   const std::string_view path = TargetPath(target);
-  if (path == options_.telemetry_path) return "metrics";
-  if (path == "/healthz") return "healthz";
-  if (path == "/") return "landing";
+  if (path == options_.telemetry_path) {
+    return "metrics";
+  }
+  if (path == "/healthz") {
+    return "healthz";
+  }
+  if (path == "/") {
+    return "landing";
+  }
   return "other";
 }
 
@@ -147,7 +152,8 @@ HttpResponse HttpHandler::Landing(const HttpRequest& request) const {
   html += HtmlEscape(kVersion);
   html += " (revision ";
   html += HtmlEscape(kRevision);
-  html += ").</p>\n<p><a href=\"" + path + "\">Metrics</a> &middot; <a href=\"/healthz\">Health</a></p>\n";
+  html += ").</p>\n<p><a href=\"" + path +
+          "\">Metrics</a> &middot; <a href=\"/healthz\">Health</a></p>\n";
   html += "<h2>Enabled collectors</h2>\n<ul>\n";
   for (const auto& c : options_.collectors) {
     html += "<li>" + HtmlEscape(c) + "</li>\n";

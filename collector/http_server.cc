@@ -1,22 +1,21 @@
 #include "collector/http_server.h"
 
-#include "collector/config.h"
-
 #include <malloc.h>
 
-#include <optional>
-
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <optional>
+
+#include "collector/config.h"
 
 namespace swarmscope {
 namespace asio = boost::asio;
@@ -58,8 +57,9 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(server_->options_.header_limit);
     parser_->body_limit(0);
     stream_.expires_after(timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -97,20 +97,19 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
     }
     // A scrape may wait up to its deadline: do it off the I/O thread. The work guard keeps
     // the io_context running (e.g. while draining at shutdown) until the answer is back.
-    asio::post(server_->handler_pool_,
-               [self = shared_from_this(), &handler, request = std::move(request), received,
-                work = asio::make_work_guard(server_->ioc_)]() mutable {
-                 HttpResponse response = SafeHandle(handler, request, received);
-                 // A scrape frees megabytes at once: hand them back to the kernel now
-                 // rather than keep them as resident memory until the next scrape.
-                 ::malloc_trim(0);
-                 asio::post(self->stream_.get_executor(),
-                            [self, request = std::move(request),
-                             response = std::move(response)]() mutable {
-                              self->Respond(request, std::move(response));
-                            });
-                 work.reset();
-               });
+    asio::post(server_->handler_pool_, [self = shared_from_this(), &handler,
+                                        request = std::move(request), received,
+                                        work = asio::make_work_guard(server_->ioc_)]() mutable {
+      HttpResponse response = SafeHandle(handler, request, received);
+      // A scrape frees megabytes at once: hand them back to the kernel now
+      // rather than keep them as resident memory until the next scrape.
+      ::malloc_trim(0);
+      asio::post(self->stream_.get_executor(),
+                 [self, request = std::move(request), response = std::move(response)]() mutable {
+                   self->Respond(request, std::move(response));
+                 });
+      work.reset();
+    });
   }
 
   static HttpResponse SafeHandle(const HttpHandler& handler, const HttpRequest& request,
@@ -143,8 +142,9 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
     }
     response_ = std::make_shared<HttpResponse>(std::move(response));
     stream_.expires_after(server_->options_.write_timeout);
-    http::async_write(stream_, *response_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
+    http::async_write(
+        stream_, *response_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(beast::error_code ec) {
@@ -202,16 +202,23 @@ std::pair<std::string, std::string> SplitListenAddress(const std::string& addres
 
 std::string CheckHealth(const std::string& listen_address, std::chrono::milliseconds timeout) {
   auto [host, port] = SplitListenAddress(listen_address);
-  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  const std::string where = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
-                            ":" + port + "/healthz";
+  if (host.empty() || host == "0.0.0.0") {
+    host = "127.0.0.1";
+  }
+  if (host == "::") {
+    host = "::1";
+  }
+  const std::string where = "http://" +
+                            (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                            port + "/healthz";
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   beast::error_code ec;
   tcp::resolver resolver(ioc);
   const auto endpoints = resolver.resolve(host, port, tcp::resolver::numeric_service, ec);
-  if (ec) return "cannot resolve " + where + ": " + ec.message();
+  if (ec) {
+    return "cannot resolve " + where + ": " + ec.message();
+  }
   stream.expires_after(timeout);
   http::request<http::empty_body> req{http::verb::get, "/healthz", 11};
   req.set(http::field::host, host);
@@ -221,15 +228,23 @@ std::string CheckHealth(const std::string& listen_address, std::chrono::millisec
   beast::flat_buffer buffer;
   // Async operations, so that the stream's deadline covers connect, write and read.
   stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) {
-    if ((ec = e)) return;
+    if ((ec = e)) {
+      return;
+    }
     http::async_write(stream, req, [&](beast::error_code e2, size_t) {
-      if ((ec = e2)) return;
+      if ((ec = e2)) {
+        return;
+      }
       http::async_read(stream, buffer, res, [&](beast::error_code e3, size_t) { ec = e3; });
     });
   });
   ioc.run();
-  if (ec == beast::error::timeout) return where + " did not answer within " + FormatDuration(timeout);
-  if (ec) return where + ": " + ec.message();
+  if (ec == beast::error::timeout) {
+    return where + " did not answer within " + FormatDuration(timeout);
+  }
+  if (ec) {
+    return where + ": " + ec.message();
+  }
   if (res.get().result_int() != 200) {
     return where + " answered " + std::to_string(res.get().result_int());
   }
@@ -262,9 +277,15 @@ std::string HttpServer::Listen(const std::string& address) {
     if (!ec && endpoint.address().is_v6() && host.empty()) {
       acceptor_.set_option(asio::ip::v6_only(false), ec);
     }
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) {
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+      acceptor_.bind(endpoint, ec);
+    }
+    if (!ec) {
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    }
     if (!ec) {
       return "";
     }
@@ -296,7 +317,8 @@ void HttpServer::Accept() {
     }
     if (sessions_.size() >= static_cast<size_t>(options_.max_connections)) {
       self_.CountRejectedConnection();
-      log_.Debug("connection rejected: too many open", {{"limit", std::to_string(options_.max_connections)}});
+      log_.Debug("connection rejected: too many open",
+                 {{"limit", std::to_string(options_.max_connections)}});
       beast::error_code ignored;
       socket.close(ignored);
     } else {

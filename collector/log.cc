@@ -1,7 +1,6 @@
 #include "collector/log.h"
 
 #include <ctime>
-
 #include <nlohmann/json.hpp>
 
 namespace swarmscope {
@@ -24,7 +23,8 @@ std::string_view LevelName(LogLevel level) {
 std::string Timestamp() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];
@@ -77,16 +77,28 @@ void AppendLogfmtValue(std::string& out, std::string_view v) {
 }  // namespace
 
 std::optional<LogLevel> ParseLogLevel(std::string_view text) {
-  if (text == "debug") return LogLevel::kDebug;
-  if (text == "info") return LogLevel::kInfo;
-  if (text == "warn") return LogLevel::kWarn;
-  if (text == "error") return LogLevel::kError;
+  if (text == "debug") {
+    return LogLevel::kDebug;
+  }
+  if (text == "info") {
+    return LogLevel::kInfo;
+  }
+  if (text == "warn") {
+    return LogLevel::kWarn;
+  }
+  if (text == "error") {
+    return LogLevel::kError;
+  }
   return std::nullopt;
 }
 
 std::optional<LogFormat> ParseLogFormat(std::string_view text) {
-  if (text == "logfmt") return LogFormat::kLogfmt;
-  if (text == "json") return LogFormat::kJson;
+  if (text == "logfmt") {
+    return LogFormat::kLogfmt;
+  }
+  if (text == "json") {
+    return LogFormat::kJson;
+  }
   return std::nullopt;
 }
 

@@ -81,9 +81,7 @@ void AppendEscapedLabelValue(std::string& out, std::string_view value) {
   AppendEscaped<true>(out, value);
 }
 
-void AppendEscapedHelp(std::string& out, std::string_view help) {
-  AppendEscaped<false>(out, help);
-}
+void AppendEscapedHelp(std::string& out, std::string_view help) { AppendEscaped<false>(out, help); }
 
 void AppendValue(std::string& out, uint64_t value) { AppendChars(out, value); }
 
@@ -123,7 +121,9 @@ std::string SanitizeLabelName(std::string_view key) {
       c = '_';
     }
   }
-  if (!out.empty() && out[0] >= '0' && out[0] <= '9') out.insert(out.begin(), '_');
+  if (!out.empty() && out[0] >= '0' && out[0] <= '9') {
+    out.insert(out.begin(), '_');
+  }
   return out;
 }
 

@@ -34,8 +34,8 @@ void AppendValue(std::string& out, uint64_t value);
 void AppendValue(std::string& out, int64_t value);
 /// Any other integer type, without going through double.
 template <typename T>
-  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-void AppendValue(std::string& out, T value) {
+requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) void AppendValue(std::string& out,
+                                                                             T value) {
   if constexpr (std::is_signed_v<T>) {
     AppendValue(out, static_cast<int64_t>(value));
   } else {

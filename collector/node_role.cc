@@ -3,7 +3,9 @@
 namespace swarmscope {
 
 NodeRole::NodeRole(std::string configured_id, std::string configured_name, ClusterMetrics mode)
-    : configured_id_(std::move(configured_id)), configured_name_(std::move(configured_name)), mode_(mode) {
+    : configured_id_(std::move(configured_id)),
+      configured_name_(std::move(configured_name)),
+      mode_(mode) {
   facts_.id = configured_id_;
   facts_.name = configured_name_;
 }
@@ -26,7 +28,8 @@ bool NodeRole::EmitsClusterSeries() const {
   return facts_.engine_known && (!facts_.in_swarm || facts_.leader);
 }
 
-void NodeRole::SetEngine(const std::string& id, const std::string& name, bool in_swarm, bool manager) {
+void NodeRole::SetEngine(const std::string& id, const std::string& name, bool in_swarm,
+                         bool manager) {
   std::lock_guard lock(mu_);
   facts_.id = configured_id_.empty() ? id : configured_id_;
   facts_.name = configured_name_.empty() ? name : configured_name_;

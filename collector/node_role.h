@@ -9,8 +9,8 @@ namespace swarmscope {
 
 /// What this node is in its swarm, known once for every exporter.
 struct NodeFacts {
-  std::string id;            ///< swarm node ID: --node.id, else the engine's
-  std::string name;          ///< node name: --node.name, else the engine's host name
+  std::string id;             ///< swarm node ID: --node.id, else the engine's
+  std::string name;           ///< node name: --node.name, else the engine's host name
   bool engine_known = false;  ///< the engine answered (/info) since it was last lost
   bool in_swarm = false;      ///< the engine is an active swarm member
   bool manager = false;       ///< a swarm manager

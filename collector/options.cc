@@ -66,7 +66,8 @@ std::string FormatDuration(std::chrono::milliseconds d) {
     return "0s";
   }
   std::string out;
-  const std::pair<int64_t, const char*> kParts[] = {{3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
+  const std::pair<int64_t, const char*> kParts[] = {
+      {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
   for (const auto& [size, unit] : kParts) {
     if (ms >= size) {
       out += std::to_string(ms / size) + unit;
@@ -77,8 +78,12 @@ std::string FormatDuration(std::chrono::milliseconds d) {
 }
 
 std::optional<bool> ParseBool(std::string_view text) {
-  if (text == "true" || text == "1" || text == "yes") return true;
-  if (text == "false" || text == "0" || text == "no") return false;
+  if (text == "true" || text == "1" || text == "yes") {
+    return true;
+  }
+  if (text == "false" || text == "0" || text == "no") {
+    return false;
+  }
   return std::nullopt;
 }
 

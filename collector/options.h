@@ -107,7 +107,9 @@ class OptionTable {
   /// The flags, their names prefixed with `prefix` (e.g. "docker.").
   std::vector<FlagSpec> Flags(std::string_view prefix) const {
     std::vector<FlagSpec> out = flags_;
-    for (auto& f : out) f.name = std::string(prefix) + f.name;
+    for (auto& f : out) {
+      f.name = std::string(prefix) + f.name;
+    }
     return out;
   }
 

@@ -21,7 +21,9 @@ struct ScrapeOutput {
   }
   size_t size() const {
     size_t n = tail.size();
-    for (auto piece : borrowed) n += piece.size();
+    for (auto piece : borrowed) {
+      n += piece.size();
+    }
     return n;
   }
   /// Every piece, in order.
@@ -32,7 +34,9 @@ struct ScrapeOutput {
   }
   void AppendTo(std::string& out) const {
     out.reserve(out.size() + size());
-    for (auto piece : borrowed) out += piece;
+    for (auto piece : borrowed) {
+      out += piece;
+    }
     out += tail;
   }
 };

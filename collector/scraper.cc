@@ -1,9 +1,8 @@
 #include "collector/scraper.h"
 
 #include <algorithm>
-#include <exception>
-
 #include <boost/asio/post.hpp>
+#include <exception>
 
 namespace swarmscope {
 namespace {
@@ -61,7 +60,6 @@ struct Scraper::Run {
   std::shared_ptr<const std::string> served;
 };
 
-
 Scraper::Scraper(ExporterHost& exporters, SelfMetrics& self, Logger& log)
     : host_(exporters), self_(self), log_(log), pool_(PoolSize(exporters.size())) {
   for (size_t i = 0; i < host_.size(); ++i) {
@@ -92,7 +90,8 @@ bool Scraper::WaitIdle(Clock::duration timeout) {
   return cv_.wait_for(lock, timeout, [&] { return running_ == 0; });
 }
 
-std::shared_ptr<Scraper::Run> Scraper::StartOrJoin(Slot& slot, Exporter& exporter, Clock::time_point deadline) {
+std::shared_ptr<Scraper::Run> Scraper::StartOrJoin(Slot& slot, Exporter& exporter,
+                                                   Clock::time_point deadline) {
   std::lock_guard lock(mu_);
   if (slot.inflight && !slot.inflight->done) {
     return slot.inflight;
@@ -170,7 +169,8 @@ void Scraper::Scrape(Clock::time_point deadline, ScrapeOutput& out) {
   auto finished = [](const std::shared_ptr<Run>& r) { return r == nullptr || r->done; };
   {
     std::unique_lock lock(mu_);
-    cv_.wait_until(lock, deadline, [&] { return cancelled_ || std::all_of(runs.begin(), runs.end(), finished); });
+    cv_.wait_until(lock, deadline,
+                   [&] { return cancelled_ || std::all_of(runs.begin(), runs.end(), finished); });
   }
 
   // Runs that are done are immutable from here on: their text is borrowed, not copied.
@@ -206,7 +206,8 @@ void Scraper::Scrape(Clock::time_point deadline, ScrapeOutput& out) {
   self_.Serialize(out.tail);
 }
 
-void Scraper::WriteCollectorSeries(const std::vector<std::shared_ptr<Run>>& runs, const std::vector<bool>& done,
+void Scraper::WriteCollectorSeries(const std::vector<std::shared_ptr<Run>>& runs,
+                                   const std::vector<bool>& done,
                                    const std::vector<std::string>& unavailable,
                                    const std::vector<double>& seconds, std::string& out) const {
   std::vector<LabelSet> labels(slots_.size());

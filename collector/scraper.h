@@ -1,13 +1,12 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include "collector/exporter.h"
 #include "collector/exporter_host.h"
@@ -58,9 +57,10 @@ class Scraper {
 
   std::shared_ptr<Run> StartOrJoin(Slot& slot, Exporter& exporter, Clock::time_point deadline);
   void Execute(Slot& slot, Exporter& exporter, const std::shared_ptr<Run>& run);
-  void WriteCollectorSeries(const std::vector<std::shared_ptr<Run>>& runs, const std::vector<bool>& done,
-                            const std::vector<std::string>& unavailable, const std::vector<double>& seconds,
-                            std::string& out) const;
+  void WriteCollectorSeries(const std::vector<std::shared_ptr<Run>>& runs,
+                            const std::vector<bool>& done,
+                            const std::vector<std::string>& unavailable,
+                            const std::vector<double>& seconds, std::string& out) const;
 
   ExporterHost& host_;
   SelfMetrics& self_;

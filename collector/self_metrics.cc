@@ -1,14 +1,13 @@
 #include "collector/self_metrics.h"
 
 #include <dirent.h>
+#include <prometheus/collectable.h>
+#include <prometheus/gauge.h>
+#include <prometheus/text_serializer.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <sstream>
-
-#include <prometheus/collectable.h>
-#include <prometheus/gauge.h>
-#include <prometheus/text_serializer.h>
 
 #include "collector/process_stats.h"
 #include "collector/version.h"
@@ -65,10 +64,11 @@ class ProcessCollector : public prometheus::Collectable {
     if (stat) {
       const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
       const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
-      out.push_back(GaugeFamily("process_cpu_seconds_total",
-                                "Total user and system CPU time spent in seconds (/proc/self/stat).",
-                                static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks,
-                                prometheus::MetricType::Counter));
+      out.push_back(
+          GaugeFamily("process_cpu_seconds_total",
+                      "Total user and system CPU time spent in seconds (/proc/self/stat).",
+                      static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks,
+                      prometheus::MetricType::Counter));
       out.push_back(GaugeFamily("process_resident_memory_bytes",
                                 "Resident memory size in bytes (/proc/self/stat).",
                                 static_cast<double>(stat->rss_pages) * page));
@@ -85,8 +85,8 @@ class ProcessCollector : public prometheus::Collectable {
                                 static_cast<double>(stat->num_threads)));
     }
     if (const int fds = CountOpenFds(proc_self_ + "/fd"); fds >= 0) {
-      out.push_back(GaugeFamily("process_open_fds", "Number of open file descriptors (/proc/self/fd).",
-                                fds));
+      out.push_back(
+          GaugeFamily("process_open_fds", "Number of open file descriptors (/proc/self/fd).", fds));
     }
     rlimit lim{};
     if (::getrlimit(RLIMIT_NOFILE, &lim) == 0) {
@@ -107,7 +107,8 @@ class ProcessCollector : public prometheus::Collectable {
 
 class SelfMetrics::CollectorErrors : public ErrorReporter {
  public:
-  CollectorErrors(std::string collector, Logger& log, prometheus::Family<prometheus::Counter>& family)
+  CollectorErrors(std::string collector, Logger& log,
+                  prometheus::Family<prometheus::Counter>& family)
       : collector_(std::move(collector)), limiter_(log), family_(family) {}
 
   void Report(std::string_view cause, std::string_view message, LogFields context) override {
@@ -137,11 +138,12 @@ SelfMetrics::SelfMetrics(Logger& log, std::string proc_self, std::string proc_ro
                         .Name("swarmscope_http_requests_total")
                         .Help("HTTP requests answered, by handler and status code.")
                         .Register(*registry_);
-  rejected_connections_ = &prometheus::BuildCounter()
-                               .Name("swarmscope_http_connections_rejected_total")
-                               .Help("Connections closed at once because --web.max-connections were open.")
-                               .Register(*registry_)
-                               .Add({});
+  rejected_connections_ =
+      &prometheus::BuildCounter()
+           .Name("swarmscope_http_connections_rejected_total")
+           .Help("Connections closed at once because --web.max-connections were open.")
+           .Register(*registry_)
+           .Add({});
   collector_duration_ = &prometheus::BuildHistogram()
                              .Name("swarmscope_collector_duration_seconds")
                              .Help("Time one collection of a collector took.")
@@ -154,10 +156,11 @@ SelfMetrics::SelfMetrics(Logger& log, std::string proc_self, std::string proc_ro
                              .Name("swarmscope_collector_timeouts_total")
                              .Help("Scrapes that answered before a collector finished (deadline).")
                              .Register(*registry_);
-  collector_errors_ = &prometheus::BuildCounter()
-                           .Name("swarmscope_collector_errors_total")
-                           .Help("Problems met by a collector (malformed input, failed reads), by cause.")
-                           .Register(*registry_);
+  collector_errors_ =
+      &prometheus::BuildCounter()
+           .Name("swarmscope_collector_errors_total")
+           .Help("Problems met by a collector (malformed input, failed reads), by cause.")
+           .Register(*registry_);
   process_ = std::make_shared<ProcessCollector>(std::move(proc_self), std::move(proc_root));
 }
 
@@ -191,9 +194,8 @@ ErrorReporter& SelfMetrics::ErrorsFor(std::string_view collector) {
   auto it = errors_.find(collector);
   if (it == errors_.end()) {
     it = errors_
-             .emplace(std::string(collector),
-                      std::make_unique<CollectorErrors>(std::string(collector), log_,
-                                                        *collector_errors_))
+             .emplace(std::string(collector), std::make_unique<CollectorErrors>(
+                                                  std::string(collector), log_, *collector_errors_))
              .first;
   }
   return *it->second;

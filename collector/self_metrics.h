@@ -1,15 +1,15 @@
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
 
 #include "collector/exporter.h"
 #include "collector/log.h"

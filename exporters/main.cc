@@ -28,8 +28,11 @@ int main(int argc, char** argv) {
         std::cout << parsed.message;
         return 0;
       case swarmscope::ParseOutcome::Action::kHealthcheck: {
-        const std::string err = swarmscope::CheckHealth(parsed.config.listen_address, std::chrono::seconds(3));
-        if (!err.empty()) std::cerr << "swarmscope: unhealthy: " << err << "\n";
+        const std::string err =
+            swarmscope::CheckHealth(parsed.config.listen_address, std::chrono::seconds(3));
+        if (!err.empty()) {
+          std::cerr << "swarmscope: unhealthy: " << err << "\n";
+        }
         return err.empty() ? 0 : 1;
       }
       case swarmscope::ParseOutcome::Action::kError:

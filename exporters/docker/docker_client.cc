@@ -45,8 +45,12 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     }
     if (match) {
       std::string_view v = line.substr(kName.size());
-      while (!v.empty() && (v.front() == ' ')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+      while (!v.empty() && (v.front() == ' ')) {
+        v.remove_prefix(1);
+      }
+      while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) {
+        v.remove_suffix(1);
+      }
       *t->api_version = std::string(v);
     }
   }
@@ -67,7 +71,9 @@ std::pair<int, int> SplitVersion(std::string_view v) {
   int minor = 0;
   const size_t dot = v.find('.');
   std::from_chars(v.data(), v.data() + (dot == std::string_view::npos ? v.size() : dot), major);
-  if (dot != std::string_view::npos) std::from_chars(v.data() + dot + 1, v.data() + v.size(), minor);
+  if (dot != std::string_view::npos) {
+    std::from_chars(v.data() + dot + 1, v.data() + v.size(), minor);
+  }
   return {major, minor};
 }
 
@@ -76,7 +82,9 @@ std::pair<int, int> SplitVersion(std::string_view v) {
 int CompareApiVersions(std::string_view a, std::string_view b) {
   const auto x = SplitVersion(a);
   const auto y = SplitVersion(b);
-  if (x == y) return 0;
+  if (x == y) {
+    return 0;
+  }
   return x < y ? -1 : 1;
 }
 
@@ -97,7 +105,9 @@ Client::Client(std::string host, std::chrono::milliseconds connect_timeout,
 }
 
 Client::~Client() {
-  if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (curl_ != nullptr) {
+    curl_easy_cleanup(static_cast<CURL*>(curl_));
+  }
 }
 
 Response Client::Perform(const std::string& url, bool stream,
@@ -117,9 +127,12 @@ Response Client::Perform(const std::string& url, bool stream,
   curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);  // the only method this client has
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  if (!socket_path_.empty()) curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
+  if (!socket_path_.empty()) {
+    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
+  }
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout_.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, stream ? 0L : static_cast<long>(request_timeout_.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                   stream ? 0L : static_cast<long>(request_timeout_.count()));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);

@@ -11,8 +11,8 @@ namespace swarmscope::docker {
 
 /// The answer to one request.
 struct Response {
-  bool ok = false;         ///< transport succeeded (any HTTP status)
-  long status = 0;         ///< HTTP status
+  bool ok = false;  ///< transport succeeded (any HTTP status)
+  long status = 0;  ///< HTTP status
   std::string body;
   std::string api_version;  ///< the Api-Version header, when the daemon sent one
   std::string error;        ///< transport error, when !ok
@@ -31,7 +31,8 @@ class Api {
   /// GET /v<api><path> as a stream (e.g. /events): `on_data` gets each chunk as it arrives
   /// and returns false to stop. Also stops when `should_stop()` turns true (asked about once
   /// a second). No total timeout.
-  virtual Response Stream(std::string_view path, const std::function<bool(std::string_view)>& on_data,
+  virtual Response Stream(std::string_view path,
+                          const std::function<bool(std::string_view)>& on_data,
                           const std::function<bool()>& should_stop) = 0;
   virtual const std::string& api_version() const = 0;
 };

@@ -14,27 +14,28 @@ class DockerExporter : public Exporter {
   DockerExporter(ExporterDeps& deps, const DockerOptions& o, ApiFactory api)
       : node_(deps.node),
         label_keys_(o.labels),
-        sync_(std::move(api), SyncOptions{o.resync_interval, o.swarm_poll_interval, o.host}, deps.node,
-              deps.inventory, deps.errors, deps.log) {
+        sync_(std::move(api), SyncOptions{o.resync_interval, o.swarm_poll_interval, o.host},
+              deps.node, deps.inventory, deps.errors, deps.log) {
     deps.tasks.Spawn("events", [this](std::stop_token stop) { sync_.RunEvents(stop); });
     deps.tasks.Spawn("swarm", [this](std::stop_token stop) { sync_.RunSwarm(stop); });
   }
 
   bool Collect(ScrapeContext& ctx, MetricWriter& out) override {
     const NodeFacts node = node_.Facts();
-    return sync_.Read([&](const EngineState& state, std::chrono::system_clock::time_point data_time) {
-      if (data_time.time_since_epoch().count() > 0) {
-        ctx.SetDataTime(data_time);
-      }
-      if (!state.connected) {
-        // Joins with node-exporter (node_meta) survive a dockerd restart when the identity
-        // comes from the flags.
-        WriteNodeIdentity(node, out);
-        return false;
-      }
-      WriteMetrics(state, label_keys_, node, out);
-      return true;
-    });
+    return sync_.Read(
+        [&](const EngineState& state, std::chrono::system_clock::time_point data_time) {
+          if (data_time.time_since_epoch().count() > 0) {
+            ctx.SetDataTime(data_time);
+          }
+          if (!state.connected) {
+            // Joins with node-exporter (node_meta) survive a dockerd restart when the identity
+            // comes from the flags.
+            WriteNodeIdentity(node, out);
+            return false;
+          }
+          WriteMetrics(state, label_keys_, node, out);
+          return true;
+        });
   }
 
  private:
@@ -56,18 +57,22 @@ ExporterSpec DockerExporterSpec(ApiFactory api) {
            "Full resync of the container list, as a safety net behind the event stream.")
       .Add(&DockerOptions::swarm_poll_interval, "swarm-poll-interval",
            "How often a manager reads /nodes (and, on the node that writes cluster series, "
-           "/services and /tasks: tasks have no events); service and node events also trigger a read.")
+           "/services and /tasks: tasks have no events); service and node events also trigger a "
+           "read.")
       .Add(&DockerOptions::labels, "labels",
-           "Comma-separated Docker labels exported as container_label_<key> on docker_container_info.");
+           "Comma-separated Docker labels exported as container_label_<key> on "
+           "docker_container_info.");
   return DefineExporter(
-      "docker", "containers, health, restarts, OOM kills and the engine from the Docker socket (GET only)",
+      "docker",
+      "containers, health, restarts, OOM kills and the engine from the Docker socket (GET only)",
       true, options,
       [api](ExporterDeps& deps, const DockerOptions& o) {
-        ApiFactory factory = api ? api : [host = o.host, timeout = o.timeout](std::stop_token stop) {
-          auto client = std::make_unique<Client>(host, timeout, timeout);
-          client->SetCancel([stop] { return stop.stop_requested(); });
-          return std::unique_ptr<Api>(std::move(client));
-        };
+        ApiFactory factory =
+            api ? api : [host = o.host, timeout = o.timeout](std::stop_token stop) {
+              auto client = std::make_unique<Client>(host, timeout, timeout);
+              client->SetCancel([stop] { return stop.stop_requested(); });
+              return std::unique_ptr<Api>(std::move(client));
+            };
         return std::make_unique<DockerExporter>(deps, o, std::move(factory));
       },
       DockerMetricSpecs);

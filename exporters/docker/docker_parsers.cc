@@ -1,7 +1,6 @@
 #include "exporters/docker/docker_parsers.h"
 
 #include <ctime>
-
 #include <nlohmann/json.hpp>
 
 namespace swarmscope::docker {
@@ -12,7 +11,9 @@ using nlohmann::json;
 std::optional<json> ParseJson(std::string_view text, std::string* error) {
   json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
-    if (error) *error = "not valid JSON";
+    if (error) {
+      *error = "not valid JSON";
+    }
     return std::nullopt;
   }
   return j;
@@ -42,15 +43,21 @@ const json& Obj(const json& j, const char* key) {
 
 std::map<std::string, std::string> Labels(const json& j) {
   std::map<std::string, std::string> out;
-  if (!j.is_object()) return out;
+  if (!j.is_object()) {
+    return out;
+  }
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.value().is_string()) out[it.key()] = it.value().get<std::string>();
+    if (it.value().is_string()) {
+      out[it.key()] = it.value().get<std::string>();
+    }
   }
   return out;
 }
 
 std::string StripSlash(std::string name) {
-  if (!name.empty() && name.front() == '/') name.erase(name.begin());
+  if (!name.empty() && name.front() == '/') {
+    name.erase(name.begin());
+  }
   return name;
 }
 
@@ -60,17 +67,26 @@ namespace {
 
 // Parses a JSON array of objects with `one` for each; wrongly typed elements are skipped.
 template <typename T, typename Fn>
-std::optional<std::vector<T>> ParseArray(std::string_view text, std::string* error, const char* what, Fn one) {
+std::optional<std::vector<T>> ParseArray(std::string_view text, std::string* error,
+                                         const char* what, Fn one) {
   auto j = ParseJson(text, error);
-  if (!j) return std::nullopt;
+  if (!j) {
+    return std::nullopt;
+  }
   if (!j->is_array()) {
-    if (error) *error = std::string("expected a JSON array of ") + what;
+    if (error) {
+      *error = std::string("expected a JSON array of ") + what;
+    }
     return std::nullopt;
   }
   std::vector<T> out;
   for (const auto& item : *j) {
-    if (!item.is_object()) continue;
-    if (auto v = one(item)) out.push_back(std::move(*v));
+    if (!item.is_object()) {
+      continue;
+    }
+    if (auto v = one(item)) {
+      out.push_back(std::move(*v));
+    }
   }
   return out;
 }
@@ -78,17 +94,27 @@ std::optional<std::vector<T>> ParseArray(std::string_view text, std::string* err
 }  // namespace
 
 std::string HealthFromStatus(std::string_view status) {
-  if (status.find("(healthy)") != std::string_view::npos) return "healthy";
-  if (status.find("(unhealthy)") != std::string_view::npos) return "unhealthy";
-  if (status.find("(health: starting)") != std::string_view::npos) return "starting";
+  if (status.find("(healthy)") != std::string_view::npos) {
+    return "healthy";
+  }
+  if (status.find("(unhealthy)") != std::string_view::npos) {
+    return "unhealthy";
+  }
+  if (status.find("(health: starting)") != std::string_view::npos) {
+    return "starting";
+  }
   return "";
 }
 
 double ParseTimestamp(std::string_view s) {
-  if (s.size() < 20 || s.substr(0, 4) == "0001") return 0;
+  if (s.size() < 20 || s.substr(0, 4) == "0001") {
+    return 0;
+  }
   std::tm tm{};
   const std::string head(s.substr(0, 19));
-  if (strptime(head.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return 0;
+  if (strptime(head.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) {
+    return 0;
+  }
   double seconds = static_cast<double>(timegm(&tm));
   std::string_view rest = s.substr(19);
   if (!rest.empty() && rest.front() == '.') {
@@ -109,28 +135,36 @@ double ParseTimestamp(std::string_view s) {
 
 std::optional<std::vector<ContainerSummary>> ParseContainerList(std::string_view text,
                                                                 std::string* error) {
-  return ParseArray<ContainerSummary>(text, error, "containers", [](const json& c) -> std::optional<ContainerSummary> {
-    ContainerSummary s;
-    s.id = Str(c, "Id");
-    if (s.id.empty()) return std::nullopt;
-    auto names = c.find("Names");
-    if (names != c.end() && names->is_array() && !names->empty() && names->front().is_string()) {
-      s.name = StripSlash(names->front().get<std::string>());
-    }
-    s.image = Str(c, "Image");
-    s.state = Str(c, "State");
-    s.health = HealthFromStatus(Str(c, "Status"));
-    s.labels = Labels(Obj(c, "Labels"));
-    s.created = Int(c, "Created");
-    return s;
-  });
+  return ParseArray<ContainerSummary>(text, error, "containers",
+                                      [](const json& c) -> std::optional<ContainerSummary> {
+                                        ContainerSummary s;
+                                        s.id = Str(c, "Id");
+                                        if (s.id.empty()) {
+                                          return std::nullopt;
+                                        }
+                                        auto names = c.find("Names");
+                                        if (names != c.end() && names->is_array() &&
+                                            !names->empty() && names->front().is_string()) {
+                                          s.name = StripSlash(names->front().get<std::string>());
+                                        }
+                                        s.image = Str(c, "Image");
+                                        s.state = Str(c, "State");
+                                        s.health = HealthFromStatus(Str(c, "Status"));
+                                        s.labels = Labels(Obj(c, "Labels"));
+                                        s.created = Int(c, "Created");
+                                        return s;
+                                      });
 }
 
 std::optional<ContainerDetails> ParseContainerInspect(std::string_view text, std::string* error) {
   auto j = ParseJson(text, error);
-  if (!j) return std::nullopt;
+  if (!j) {
+    return std::nullopt;
+  }
   if (!j->is_object() || Str(*j, "Id").empty()) {
-    if (error) *error = "expected a container object with an Id";
+    if (error) {
+      *error = "expected a container object with an Id";
+    }
     return std::nullopt;
   }
   ContainerDetails d;
@@ -155,9 +189,13 @@ std::optional<ContainerDetails> ParseContainerInspect(std::string_view text, std
 
 std::optional<Event> ParseEvent(std::string_view text, std::string* error) {
   auto j = ParseJson(text, error);
-  if (!j) return std::nullopt;
+  if (!j) {
+    return std::nullopt;
+  }
   if (!j->is_object()) {
-    if (error) *error = "expected an event object";
+    if (error) {
+      *error = "expected an event object";
+    }
     return std::nullopt;
   }
   Event e;
@@ -168,13 +206,16 @@ std::optional<Event> ParseEvent(std::string_view text, std::string* error) {
   e.attributes = Labels(Obj(actor, "Attributes"));
   e.time_nano = Int(*j, "timeNano");
   if (e.type.empty() || e.action.empty()) {
-    if (error) *error = "event without Type or Action";
+    if (error) {
+      *error = "event without Type or Action";
+    }
     return std::nullopt;
   }
   return e;
 }
 
-bool EventSplitter::Feed(std::string_view chunk, const std::function<void(std::string_view)>& on_line) {
+bool EventSplitter::Feed(std::string_view chunk,
+                         const std::function<void(std::string_view)>& on_line) {
   bool ok = true;
   while (!chunk.empty()) {
     const size_t nl = chunk.find('\n');
@@ -188,8 +229,12 @@ bool EventSplitter::Feed(std::string_view chunk, const std::function<void(std::s
         partial_.append(piece);
       }
     }
-    if (nl == std::string_view::npos) break;
-    if (!overflow_ && !partial_.empty()) on_line(partial_);
+    if (nl == std::string_view::npos) {
+      break;
+    }
+    if (!overflow_ && !partial_.empty()) {
+      on_line(partial_);
+    }
     partial_.clear();
     overflow_ = false;
     chunk.remove_prefix(nl + 1);
@@ -199,9 +244,13 @@ bool EventSplitter::Feed(std::string_view chunk, const std::function<void(std::s
 
 std::optional<EngineInfo> ParseInfo(std::string_view text, std::string* error) {
   auto j = ParseJson(text, error);
-  if (!j) return std::nullopt;
+  if (!j) {
+    return std::nullopt;
+  }
   if (!j->is_object() || Str(*j, "ServerVersion").empty()) {
-    if (error) *error = "expected an info object with ServerVersion";
+    if (error) {
+      *error = "expected an info object with ServerVersion";
+    }
     return std::nullopt;
   }
   EngineInfo i;
@@ -227,12 +276,13 @@ std::optional<EngineInfo> ParseInfo(std::string_view text, std::string* error) {
   return i;
 }
 
-
 std::optional<std::vector<SwarmNode>> ParseNodes(std::string_view text, std::string* error) {
   return ParseArray<SwarmNode>(text, error, "nodes", [](const json& n) -> std::optional<SwarmNode> {
     SwarmNode node;
     node.id = Str(n, "ID");
-    if (node.id.empty()) return std::nullopt;
+    if (node.id.empty()) {
+      return std::nullopt;
+    }
     const json& spec = Obj(n, "Spec");
     node.role = Str(spec, "Role");
     node.availability = Str(spec, "Availability");
@@ -248,28 +298,39 @@ std::optional<std::vector<SwarmNode>> ParseNodes(std::string_view text, std::str
 }
 
 std::optional<std::vector<SwarmService>> ParseServices(std::string_view text, std::string* error) {
-  return ParseArray<SwarmService>(text, error, "services", [](const json& sv) -> std::optional<SwarmService> {
-    SwarmService s;
-    s.id = Str(sv, "ID");
-    if (s.id.empty()) return std::nullopt;
-    const json& spec = Obj(sv, "Spec");
-    s.name = Str(spec, "Name");
-    const auto labels = Labels(Obj(spec, "Labels"));
-    if (auto it = labels.find("com.docker.stack.namespace"); it != labels.end()) s.stack = it->second;
-    const json& mode = Obj(spec, "Mode");
-    s.mode = mode.contains("Global")           ? "global"
-             : mode.contains("ReplicatedJob")  ? "replicated-job"
-             : mode.contains("GlobalJob")      ? "global-job"
-                                               : "replicated";
-    s.image = Str(Obj(Obj(spec, "TaskTemplate"), "ContainerSpec"), "Image");
-    // Images pinned by digest (image:tag@sha256:...) are shown without the digest.
-    if (const size_t at = s.image.find('@'); at != std::string::npos) s.image.resize(at);
-    const json& status = Obj(sv, "ServiceStatus");
-    if (status.contains("DesiredTasks")) s.desired_tasks = Int(status, "DesiredTasks");
-    if (status.contains("RunningTasks")) s.running_tasks = Int(status, "RunningTasks");
-    s.update_state = Str(Obj(sv, "UpdateStatus"), "State");
-    return s;
-  });
+  return ParseArray<SwarmService>(
+      text, error, "services", [](const json& sv) -> std::optional<SwarmService> {
+        SwarmService s;
+        s.id = Str(sv, "ID");
+        if (s.id.empty()) {
+          return std::nullopt;
+        }
+        const json& spec = Obj(sv, "Spec");
+        s.name = Str(spec, "Name");
+        const auto labels = Labels(Obj(spec, "Labels"));
+        if (auto it = labels.find("com.docker.stack.namespace"); it != labels.end()) {
+          s.stack = it->second;
+        }
+        const json& mode = Obj(spec, "Mode");
+        s.mode = mode.contains("Global")          ? "global"
+                 : mode.contains("ReplicatedJob") ? "replicated-job"
+                 : mode.contains("GlobalJob")     ? "global-job"
+                                                  : "replicated";
+        s.image = Str(Obj(Obj(spec, "TaskTemplate"), "ContainerSpec"), "Image");
+        // Images pinned by digest (image:tag@sha256:...) are shown without the digest.
+        if (const size_t at = s.image.find('@'); at != std::string::npos) {
+          s.image.resize(at);
+        }
+        const json& status = Obj(sv, "ServiceStatus");
+        if (status.contains("DesiredTasks")) {
+          s.desired_tasks = Int(status, "DesiredTasks");
+        }
+        if (status.contains("RunningTasks")) {
+          s.running_tasks = Int(status, "RunningTasks");
+        }
+        s.update_state = Str(Obj(sv, "UpdateStatus"), "State");
+        return s;
+      });
 }
 
 std::optional<std::vector<SwarmTask>> ParseTasks(std::string_view text, std::string* error) {
@@ -279,21 +340,31 @@ std::optional<std::vector<SwarmTask>> ParseTasks(std::string_view text, std::str
     task.node_id = Str(t, "NodeID");
     task.state = Str(Obj(t, "Status"), "State");
     task.desired_state = Str(t, "DesiredState");
-    if (task.service_id.empty() || task.state.empty()) return std::nullopt;
+    if (task.service_id.empty() || task.state.empty()) {
+      return std::nullopt;
+    }
     return task;
   });
 }
 
 bool MergeVersion(std::string_view text, EngineInfo& info, std::string* error) {
   auto j = ParseJson(text, error);
-  if (!j) return false;
+  if (!j) {
+    return false;
+  }
   if (!j->is_object() || Str(*j, "ApiVersion").empty()) {
-    if (error) *error = "expected a version object with ApiVersion";
+    if (error) {
+      *error = "expected a version object with ApiVersion";
+    }
     return false;
   }
   info.api_version = Str(*j, "ApiVersion");
-  if (info.version.empty()) info.version = Str(*j, "Version");
-  if (info.kernel.empty()) info.kernel = Str(*j, "KernelVersion");
+  if (info.version.empty()) {
+    info.version = Str(*j, "Version");
+  }
+  if (info.kernel.empty()) {
+    info.kernel = Str(*j, "KernelVersion");
+  }
   return true;
 }
 

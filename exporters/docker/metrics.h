@@ -13,8 +13,8 @@ namespace swarmscope::docker {
 
 /// Renders the per-node metrics of `state` (and the cluster series, when `state.swarm` is
 /// set). `label_keys` are the Docker labels exported as container_label_<key>.
-void WriteMetrics(const EngineState& state, const std::vector<std::string>& label_keys, const NodeFacts& node,
-                  MetricWriter& out);
+void WriteMetrics(const EngineState& state, const std::vector<std::string>& label_keys,
+                  const NodeFacts& node, MetricWriter& out);
 
 /// swarm_node_info and node_meta for this node: from NodeRole's facts (the flags' identity
 /// wins over /info's; while the engine is unreachable only a flag-given identity is left).

@@ -7,8 +7,8 @@ namespace {
 
 // Actions that change nothing this exporter reports (exec_die is handled on its own).
 bool IsNoOp(std::string_view action) {
-  return action.rfind("exec_", 0) == 0 || action == "attach" || action == "resize" || action == "top" ||
-         action == "export" || action == "copy" || action == "archive-path";
+  return action.rfind("exec_", 0) == 0 || action == "attach" || action == "resize" ||
+         action == "top" || action == "export" || action == "copy" || action == "archive-path";
 }
 
 // A health check run ends with exec_die on a container that has a healthcheck: count it and
@@ -101,7 +101,8 @@ ContainerInfo InventoryInfo(const std::string& id, const ContainerRecord& rec) {
 
 bool SameInventoryInfo(const ContainerInfo& a, const ContainerInfo& b) {
   return a.id == b.id && a.name == b.name && a.image == b.image && a.labels == b.labels &&
-         a.main_pid == b.main_pid && a.start_time_seconds == b.start_time_seconds && a.state == b.state;
+         a.main_pid == b.main_pid && a.start_time_seconds == b.start_time_seconds &&
+         a.state == b.state;
 }
 
 }  // namespace swarmscope::docker

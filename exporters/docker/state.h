@@ -31,16 +31,16 @@ struct EngineState {
   bool connected = false;
   std::optional<EngineInfo> engine;
   std::map<std::string, ContainerRecord> containers;  ///< by id
-  std::optional<SwarmState> swarm;  ///< set only on the node that emits cluster series
+  std::optional<SwarmState> swarm;    ///< set only on the node that emits cluster series
   uint64_t health_checks = 0;         ///< health check runs seen (exec_die of a checked container)
   uint64_t health_checks_failed = 0;  ///< of which exited non-zero
 };
 
 /// What one event asks of the sync engine.
 struct EventEffect {
-  std::string inspect;        ///< a container to inspect afresh ("" if none)
-  bool inventory = false;     ///< a container went away: the inventory changes
-  bool swarm = false;         ///< a service or node changed: read the swarm again
+  std::string inspect;     ///< a container to inspect afresh ("" if none)
+  bool inventory = false;  ///< a container went away: the inventory changes
+  bool swarm = false;      ///< a service or node changed: read the swarm again
 };
 
 /// Applies one event to the state, without an API call: only changed containers cost an
@@ -52,7 +52,8 @@ bool IsLeader(const std::vector<SwarmNode>& nodes, const std::string& own_node_i
 
 /// A full sync's record of a container: its inspect, or the list entry when the inspect
 /// failed (gone meanwhile, unreadable answer).
-ContainerRecord RecordFrom(const ContainerSummary& summary, std::optional<ContainerDetails> inspect);
+ContainerRecord RecordFrom(const ContainerSummary& summary,
+                           std::optional<ContainerDetails> inspect);
 
 /// What the inventory (the cgroup exporter's labels) learns of a container.
 ContainerInfo InventoryInfo(const std::string& id, const ContainerRecord& record);

@@ -47,7 +47,8 @@ void Sync::RunEvents(std::stop_token stop) {
     backoff.Reset();
     events->Negotiate(&error);
     // Events since the sync began, so that nothing between the two is lost.
-    const auto since = std::chrono::duration_cast<std::chrono::seconds>(sync_start.time_since_epoch()).count();
+    const auto since =
+        std::chrono::duration_cast<std::chrono::seconds>(sync_start.time_since_epoch()).count();
     const auto resync_at = std::chrono::steady_clock::now() + options_.resync_interval;
     EventSplitter splitter;
     const Response r = events->Stream(
@@ -119,7 +120,8 @@ bool Sync::FullSync(Api& api, std::string* error) {
   }
   if (next.engine) {
     const EngineInfo& e = *next.engine;
-    node_.SetEngine(e.swarm_node_id, e.name, e.swarm_state == "active" && !e.swarm_node_id.empty(), e.swarm_manager);
+    node_.SetEngine(e.swarm_node_id, e.name, e.swarm_state == "active" && !e.swarm_node_id.empty(),
+                    e.swarm_manager);
   }
   next.connected = true;
   std::unordered_map<std::string, ContainerInfo> inventory;
@@ -129,9 +131,10 @@ bool Sync::FullSync(Api& api, std::string* error) {
   {
     std::lock_guard lock(mu_);
     if (!state_.connected) {
-      log_.Info("connected to the Docker engine", {{"host", options_.host},
-                                                   {"api_version", api.api_version()},
-                                                   {"containers", std::to_string(next.containers.size())}});
+      log_.Info("connected to the Docker engine",
+                {{"host", options_.host},
+                 {"api_version", api.api_version()},
+                 {"containers", std::to_string(next.containers.size())}});
     }
     // OOM kills seen by events survive a resync.
     for (auto& [id, rec] : next.containers) {
@@ -160,7 +163,8 @@ std::optional<ContainerDetails> Sync::Inspect(Api& api, const std::string& id) {
   std::string error;
   auto d = ParseContainerInspect(r.body, &error);
   if (!d) {
-    errors_.Report("malformed_inspect", "unreadable container inspect answer", {{"id", id}, {"error", error}});
+    errors_.Report("malformed_inspect", "unreadable container inspect answer",
+                   {{"id", id}, {"error", error}});
   }
   return d;
 }
@@ -246,7 +250,8 @@ void Sync::RunSwarm(std::stop_token stop) {
     negotiated = true;
     if (!PollSwarm(*api, &error)) {
       negotiated = false;
-      errors_.Report("swarm_poll_failed", "cannot read the swarm's nodes, services or tasks", {{"error", error}});
+      errors_.Report("swarm_poll_failed", "cannot read the swarm's nodes, services or tasks",
+                     {{"error", error}});
     }
   }
 }

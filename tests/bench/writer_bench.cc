@@ -3,14 +3,14 @@
 //
 //   build/tests/bench/writer_bench [--benchmark_min_time=0.5]
 
+#include <benchmark/benchmark.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
-#include <prometheus/metric_family.h>
-#include <prometheus/text_serializer.h>
 
 #include "collector/metric_writer.h"
 
@@ -30,7 +30,10 @@ struct Data {
 const Data& TheData() {
   static const Data data = [] {
     Data d;
-    const char* names[kLabels] = {"id", "name", "image", "container_label_com_docker_swarm_node_id",
+    const char* names[kLabels] = {"id",
+                                  "name",
+                                  "image",
+                                  "container_label_com_docker_swarm_node_id",
                                   "container_label_com_docker_swarm_service_name",
                                   "container_label_com_docker_swarm_task_id",
                                   "container_label_com_docker_stack_namespace"};
@@ -41,8 +44,10 @@ const Data& TheData() {
       std::vector<std::pair<std::string, std::string>> labels;
       const std::string id = std::to_string(1000000 + s) + std::string(57, 'a');
       labels.emplace_back(names[0], "/docker/" + id);
-      labels.emplace_back(names[1], "stack_service." + std::to_string(s % 50) + ".x" + id.substr(0, 25));
-      labels.emplace_back(names[2], "registry.example:5000/app/service-" + std::to_string(s % 50) + ":1.2.3");
+      labels.emplace_back(names[1],
+                          "stack_service." + std::to_string(s % 50) + ".x" + id.substr(0, 25));
+      labels.emplace_back(names[2],
+                          "registry.example:5000/app/service-" + std::to_string(s % 50) + ":1.2.3");
       labels.emplace_back(names[3], "n0de1d" + std::to_string(s % 5) + "xxxxxxxxxxxxxxxx");
       labels.emplace_back(names[4], "stack_service" + std::to_string(s % 50));
       labels.emplace_back(names[5], "task" + id.substr(0, 25));
@@ -69,7 +74,9 @@ std::vector<prometheus::MetricFamily> BuildFamilies(const Data& d) {
     family.type = prometheus::MetricType::Counter;
     for (int s = 0; s < kSeries; ++s) {
       prometheus::ClientMetric m;
-      for (const auto& [k, v] : d.series_labels[s]) m.label.push_back({k, v});
+      for (const auto& [k, v] : d.series_labels[s]) {
+        m.label.push_back({k, v});
+      }
       m.counter.value = d.values[f][s];
       family.metric.push_back(std::move(m));
     }
@@ -94,11 +101,15 @@ void BM_Writer(benchmark::State& state) {
     // Label sets rendered once per container per scrape, then reused by every family.
     for (int s = 0; s < kSeries; ++s) {
       labels[s].clear();
-      for (const auto& [k, v] : d.series_labels[s]) labels[s].Add(k, v);
+      for (const auto& [k, v] : d.series_labels[s]) {
+        labels[s].Add(k, v);
+      }
     }
     for (int f = 0; f < kFamilies; ++f) {
       auto& family = writer.Family(specs[f]);
-      for (int s = 0; s < kSeries; ++s) family.Add(labels[s], d.values[f][s]);
+      for (int s = 0; s < kSeries; ++s) {
+        family.Add(labels[s], d.values[f][s]);
+      }
     }
     bytes = writer.text().size();
     benchmark::DoNotOptimize(writer.text().data());
@@ -124,11 +135,15 @@ void BM_WriterCold(benchmark::State& state) {
     swarmscope::MetricWriter writer;
     std::vector<swarmscope::LabelSet> labels(kSeries);
     for (int s = 0; s < kSeries; ++s) {
-      for (const auto& [k, v] : d.series_labels[s]) labels[s].Add(k, v);
+      for (const auto& [k, v] : d.series_labels[s]) {
+        labels[s].Add(k, v);
+      }
     }
     for (int f = 0; f < kFamilies; ++f) {
       auto& family = writer.Family(specs[f]);
-      for (int s = 0; s < kSeries; ++s) family.Add(labels[s], d.values[f][s]);
+      for (int s = 0; s < kSeries; ++s) {
+        family.Add(labels[s], d.values[f][s]);
+      }
     }
     benchmark::DoNotOptimize(writer.text().data());
   }

@@ -17,7 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string error;
   if (auto list = ParseContainerList(in, &error)) {
     for (const auto& c : *list) {
-      if (c.id.empty()) __builtin_trap();
+      if (c.id.empty()) {
+        __builtin_trap();
+      }
     }
   }
   (void)ParseContainerInspect(in, &error);
@@ -43,7 +45,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (writer.out_of_order() != 0) {
     __builtin_trap();
   }
-  if (auto info = ParseInfo(in, &error)) (void)MergeVersion(in, *info, &error);
+  if (auto info = ParseInfo(in, &error)) {
+    (void)MergeVersion(in, *info, &error);
+  }
   (void)ParseTimestamp(in);
   (void)HealthFromStatus(in);
   // Split in two chunks at every 13th byte: the lines must be the same as in one piece.
@@ -55,6 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t cut = size / 13;
   b.Feed(in.substr(0, cut), [&](std::string_view l) { parts.append(l).push_back('\n'); });
   b.Feed(in.substr(cut), [&](std::string_view l) { parts.append(l).push_back('\n'); });
-  if (whole != parts) __builtin_trap();
+  if (whole != parts) {
+    __builtin_trap();
+  }
   return 0;
 }

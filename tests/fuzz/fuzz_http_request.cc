@@ -1,11 +1,10 @@
 // libFuzzer target: arbitrary bytes as an HTTP request, through Beast's parser (with the
 // server's limits) and then the request handler.
 
-#include <cstdint>
-#include <string>
-
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <cstdint>
+#include <string>
 
 #include "collector/http_handler.h"
 
@@ -13,7 +12,8 @@ namespace {
 
 swarmscope::HttpHandler& Handler() {
   static swarmscope::HttpHandler handler(
-      swarmscope::HandlerOptions{}, [](swarmscope::Clock::time_point, swarmscope::ScrapeOutput& out) {
+      swarmscope::HandlerOptions{},
+      [](swarmscope::Clock::time_point, swarmscope::ScrapeOutput& out) {
         out += "# HELP x A test.\n# TYPE x gauge\nx 1\n";
       });
   return handler;

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   double value;
   std::memcpy(&value, data, sizeof(double));
-  const std::string rest(reinterpret_cast<const char*>(data) + sizeof(double), size - sizeof(double));
+  const std::string rest(reinterpret_cast<const char*>(data) + sizeof(double),
+                         size - sizeof(double));
   // Split the rest into HELP and two label values at the first two 0xFF bytes (if any).
   const size_t a = rest.find('\xff');
   const size_t b = a == std::string::npos ? a : rest.find('\xff', a + 1);

@@ -53,8 +53,9 @@ class ExporterHarness {
       const std::string& name = spec_.flags.name;
       ErrorReporter& errors = self_.ErrorsFor(name);
       tasks_ = std::make_unique<Tasks>(name, errors);
-      deps_ = std::make_unique<ExporterDeps>(ExporterDeps{parsed_.config, parsed_.config.OptionsOf(name), log_,
-                                                          inventory_, self_.registry(), *node_, errors, *tasks_});
+      deps_ = std::make_unique<ExporterDeps>(
+          ExporterDeps{parsed_.config, parsed_.config.OptionsOf(name), log_, inventory_,
+                       self_.registry(), *node_, errors, *tasks_});
       exporter_ = spec_.create(*deps_);
     }
     return *exporter_;

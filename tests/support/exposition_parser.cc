@@ -28,14 +28,20 @@ bool ParseName(Cursor& c, std::string& out) {
 }
 
 bool ParseLabelValue(Cursor& c, std::string& out) {
-  if (c.done() || c.peek() != '"') return false;
+  if (c.done() || c.peek() != '"') {
+    return false;
+  }
   ++c.i;
   while (!c.done() && c.peek() != '"') {
     char ch = c.peek();
-    if (ch == '\n') return false;
+    if (ch == '\n') {
+      return false;
+    }
     if (ch == '\\') {
       ++c.i;
-      if (c.done()) return false;
+      if (c.done()) {
+        return false;
+      }
       const char e = c.peek();
       if (e == 'n') {
         out += '\n';
@@ -49,7 +55,9 @@ bool ParseLabelValue(Cursor& c, std::string& out) {
     }
     ++c.i;
   }
-  if (c.done()) return false;
+  if (c.done()) {
+    return false;
+  }
   ++c.i;
   return true;
 }
@@ -68,7 +76,9 @@ std::string UnescapeHelp(std::string_view s) {
 }
 
 bool ParseValue(std::string_view text, double& out) {
-  if (text.empty()) return false;
+  if (text.empty()) {
+    return false;
+  }
   std::string v(text);
   char* end = nullptr;
   out = std::strtod(v.c_str(), &end);
@@ -77,12 +87,16 @@ bool ParseValue(std::string_view text, double& out) {
 
 // The family a sample belongs to: histograms' and summaries' suffixes map to their base.
 std::string FamilyOf(const Exposition& e, const std::string& name) {
-  if (e.families.count(name)) return name;
+  if (e.families.count(name)) {
+    return name;
+  }
   for (const char* suffix : {"_bucket", "_sum", "_count"}) {
     const std::string_view sv(suffix);
     if (name.size() > sv.size() && name.compare(name.size() - sv.size(), sv.size(), sv) == 0) {
       std::string base = name.substr(0, name.size() - sv.size());
-      if (e.families.count(base)) return base;
+      if (e.families.count(base)) {
+        return base;
+      }
     }
   }
   return name;
@@ -93,7 +107,9 @@ std::string FamilyOf(const Exposition& e, const std::string& name) {
 std::optional<Exposition> ParseExposition(std::string_view text, std::string* error) {
   Exposition e;
   auto fail = [&](size_t line_no, std::string why) -> std::optional<Exposition> {
-    if (error) *error = "line " + std::to_string(line_no) + ": " + why;
+    if (error) {
+      *error = "line " + std::to_string(line_no) + ": " + why;
+    }
     return std::nullopt;
   };
   if (!text.empty() && text.back() != '\n') {
@@ -106,27 +122,41 @@ std::optional<Exposition> ParseExposition(std::string_view text, std::string* er
     const size_t nl = text.find('\n', pos);
     std::string_view line = text.substr(pos, nl - pos);
     pos = nl + 1;
-    if (line.empty()) continue;
+    if (line.empty()) {
+      continue;
+    }
     if (line[0] == '#') {
       const bool help = line.substr(0, 7) == "# HELP ";
       const bool type = line.substr(0, 7) == "# TYPE ";
-      if (!help && !type) continue;  // a comment
+      if (!help && !type) {
+        continue;  // a comment
+      }
       Cursor c{line, 7};
       std::string name;
-      if (!ParseName(c, name)) return fail(line_no, "bad metric name in HELP/TYPE");
+      if (!ParseName(c, name)) {
+        return fail(line_no, "bad metric name in HELP/TYPE");
+      }
       std::string_view rest = c.done() ? std::string_view() : line.substr(c.i + 1);
       Family& f = e.families[name];
       if (help) {
-        if (!f.help.empty()) return fail(line_no, "second HELP for " + name);
+        if (!f.help.empty()) {
+          return fail(line_no, "second HELP for " + name);
+        }
         f.help = UnescapeHelp(rest);
       } else {
-        if (!f.type.empty()) return fail(line_no, "second TYPE for " + name);
-        if (!f.samples.empty()) return fail(line_no, "TYPE after samples for " + name);
+        if (!f.type.empty()) {
+          return fail(line_no, "second TYPE for " + name);
+        }
+        if (!f.samples.empty()) {
+          return fail(line_no, "TYPE after samples for " + name);
+        }
         f.type = std::string(rest);
       }
       if (e.order.empty() || e.order.back() != name) {
         for (const auto& seen : e.order) {
-          if (seen == name) return fail(line_no, "family " + name + " is not contiguous");
+          if (seen == name) {
+            return fail(line_no, "family " + name + " is not contiguous");
+          }
         }
         e.order.push_back(name);
       }
@@ -134,35 +164,57 @@ std::optional<Exposition> ParseExposition(std::string_view text, std::string* er
     }
     Cursor c{line, 0};
     Sample s;
-    if (!ParseName(c, s.name)) return fail(line_no, "bad metric name");
+    if (!ParseName(c, s.name)) {
+      return fail(line_no, "bad metric name");
+    }
     if (!c.done() && c.peek() == '{') {
       ++c.i;
       while (!c.done() && c.peek() != '}') {
         std::string label;
         std::string value;
-        if (!ParseName(c, label)) return fail(line_no, "bad label name");
-        if (c.done() || c.peek() != '=') return fail(line_no, "expected =");
+        if (!ParseName(c, label)) {
+          return fail(line_no, "bad label name");
+        }
+        if (c.done() || c.peek() != '=') {
+          return fail(line_no, "expected =");
+        }
         ++c.i;
-        if (!ParseLabelValue(c, value)) return fail(line_no, "bad label value");
-        if (!s.labels.emplace(label, value).second) return fail(line_no, "duplicate label " + label);
-        if (!c.done() && c.peek() == ',') ++c.i;
+        if (!ParseLabelValue(c, value)) {
+          return fail(line_no, "bad label value");
+        }
+        if (!s.labels.emplace(label, value).second) {
+          return fail(line_no, "duplicate label " + label);
+        }
+        if (!c.done() && c.peek() == ',') {
+          ++c.i;
+        }
       }
-      if (c.done()) return fail(line_no, "unterminated label set");
+      if (c.done()) {
+        return fail(line_no, "unterminated label set");
+      }
       ++c.i;
     }
-    if (c.done() || c.peek() != ' ') return fail(line_no, "expected a space before the value");
+    if (c.done() || c.peek() != ' ') {
+      return fail(line_no, "expected a space before the value");
+    }
     std::string_view rest = line.substr(c.i + 1);
     const size_t sp = rest.find(' ');
-    if (!ParseValue(rest.substr(0, sp), s.value)) return fail(line_no, "bad value");
+    if (!ParseValue(rest.substr(0, sp), s.value)) {
+      return fail(line_no, "bad value");
+    }
     if (sp != std::string_view::npos) {
       double ts = 0;
-      if (!ParseValue(rest.substr(sp + 1), ts)) return fail(line_no, "bad timestamp");
+      if (!ParseValue(rest.substr(sp + 1), ts)) {
+        return fail(line_no, "bad timestamp");
+      }
       s.timestamp_ms = static_cast<int64_t>(ts);
     }
     const std::string family = FamilyOf(e, s.name);
     if (e.order.empty() || e.order.back() != family) {
       for (const auto& seen : e.order) {
-        if (seen == family) return fail(line_no, "family " + family + " is not contiguous");
+        if (seen == family) {
+          return fail(line_no, "family " + family + " is not contiguous");
+        }
       }
       e.order.push_back(family);
     }
@@ -175,7 +227,9 @@ const Sample* FindSample(const Exposition& e, std::string_view name,
                          const std::map<std::string, std::string>& labels) {
   for (const auto& [_, family] : e.families) {
     for (const auto& s : family.samples) {
-      if (s.name != name) continue;
+      if (s.name != name) {
+        continue;
+      }
       bool match = true;
       for (const auto& [k, v] : labels) {
         auto it = s.labels.find(k);
@@ -184,7 +238,9 @@ const Sample* FindSample(const Exposition& e, std::string_view name,
           break;
         }
       }
-      if (match) return &s;
+      if (match) {
+        return &s;
+      }
     }
   }
   return nullptr;

@@ -26,7 +26,7 @@ struct Family {
 
 struct Exposition {
   std::map<std::string, Family> families;  ///< by family name
-  std::vector<std::string> order;           ///< family names as they appeared
+  std::vector<std::string> order;          ///< family names as they appeared
 };
 
 /// Parses `text`; on malformed input returns nullopt and says why in `error`.

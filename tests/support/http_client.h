@@ -2,21 +2,20 @@
 
 // A blocking HTTP/1.1 client connection to 127.0.0.1 for the server and daemon tests.
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 namespace swarmscope::testing {
 
@@ -26,14 +25,17 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 class Client {
  public:
   explicit Client(uint16_t port) : socket_(ioc_) {
-    socket_.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    socket_.connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
   }
 
   void Send(boost::beast::http::verb verb, std::string target,
             std::vector<std::pair<std::string, std::string>> headers = {}) {
     boost::beast::http::request<boost::beast::http::empty_body> req{verb, target, 11};
     req.set(boost::beast::http::field::host, "127.0.0.1");
-    for (const auto& [k, v] : headers) req.set(k, v);
+    for (const auto& [k, v] : headers) {
+      req.set(k, v);
+    }
     boost::beast::http::write(socket_, req);
   }
 

@@ -11,11 +11,13 @@
 
 namespace swarmscope::testing {
 
-inline constexpr MetricSpec kThrowingValue{"test_throwing_value", MetricType::kGauge, "A test value."};
-inline constexpr MetricSpec kFailingValue{"test_failing_value", MetricType::kGauge, "A test value."};
+inline constexpr MetricSpec kThrowingValue{"test_throwing_value", MetricType::kGauge,
+                                           "A test value."};
+inline constexpr MetricSpec kFailingValue{"test_failing_value", MetricType::kGauge,
+                                          "A test value."};
 
-/// Writes `test_value_<source>{source=<source>} 1` and succeeds, after an optional pause during which
-/// it watches ctx.Expired() like a well-behaved exporter.
+/// Writes `test_value_<source>{source=<source>} 1` and succeeds, after an optional pause during
+/// which it watches ctx.Expired() like a well-behaved exporter.
 class FixedExporter : public Exporter {
  public:
   explicit FixedExporter(std::string source, std::chrono::milliseconds pause = {},

@@ -43,8 +43,8 @@ std::string MetricsMarkdown(const std::vector<MetricSpec>& metrics) {
       }
       labels += (labels.empty() ? "`" : ", `") + std::string(label) + "`";
     }
-    out << "| `" << m.name << "` | " << swarmscope::MetricTypeName(m.type) << " | " << labels << " | "
-        << Cell(m.help) << " |\n";
+    out << "| `" << m.name << "` | " << swarmscope::MetricTypeName(m.type) << " | " << labels
+        << " | " << Cell(m.help) << " |\n";
   }
   return out.str();
 }
@@ -62,8 +62,8 @@ std::map<std::string, Block> Blocks() {
     const auto& f = spec.flags;
     blocks["metrics:" + f.name] = {spec.metrics ? MetricsMarkdown(spec.metrics()) : "",
                                    "### " + f.name + " collector (`--collector." + f.name + "`, " +
-                                       (f.enabled_by_default ? "on" : "off") + " by default)\n\n" + f.help +
-                                       ".\n\n"};
+                                       (f.enabled_by_default ? "on" : "off") + " by default)\n\n" +
+                                       f.help + ".\n\n"};
   }
   return blocks;
 }

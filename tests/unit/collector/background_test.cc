@@ -3,12 +3,12 @@
 
 #include "collector/background.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <future>
 #include <stdexcept>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "collector/exporter_host.h"
 #include "collector/node_role.h"
@@ -33,7 +33,8 @@ class Collecting : public ErrorReporter {
 
 TEST(SleepFor, ReturnsAtOnceOnStop) {
   std::stop_source stop;
-  auto sleeper = std::async(std::launch::async, [&] { return SleepFor(stop.get_token(), std::chrono::hours(1)); });
+  auto sleeper = std::async(std::launch::async,
+                            [&] { return SleepFor(stop.get_token(), std::chrono::hours(1)); });
   std::this_thread::sleep_for(milliseconds(50));
   stop.request_stop();
   ASSERT_EQ(sleeper.wait_for(std::chrono::seconds(2)), std::future_status::ready);
@@ -126,7 +127,9 @@ TEST(Scraper, ServesPrerenderedTextWithoutCopyingAndReportsItsAge) {
   auto e = testing::ParseExposition(text);
   ASSERT_TRUE(e) << text;
   EXPECT_EQ(testing::FindSample(*e, "pre_value")->value, 7);
-  EXPECT_EQ(testing::FindSample(*e, "swarmscope_collector_last_success_timestamp_seconds", {{"collector", "pre"}})->value,
+  EXPECT_EQ(testing::FindSample(*e, "swarmscope_collector_last_success_timestamp_seconds",
+                                {{"collector", "pre"}})
+                ->value,
             1700000000);
   std::fclose(devnull);
 }
@@ -137,7 +140,8 @@ TEST(ExporterHost, AFactoryThatThrowsIsRetriedAndReportsItsReason) {
   SelfMetrics self(log);
   std::atomic<int> attempts{0};
   std::vector<ExporterSpec> specs;
-  specs.push_back({{"later", "Works on the second try.", true, {}}, [&](ExporterDeps&) -> std::unique_ptr<Exporter> {
+  specs.push_back({{"later", "Works on the second try.", true, {}},
+                   [&](ExporterDeps&) -> std::unique_ptr<Exporter> {
                      if (++attempts < 2) {
                        throw std::runtime_error("permission denied");
                      }
@@ -157,7 +161,8 @@ TEST(ExporterHost, AFactoryThatThrowsIsRetriedAndReportsItsReason) {
   for (int i = 0; i < 300 && attempts < 1; ++i) {
     std::this_thread::sleep_for(milliseconds(10));
   }
-  for (int i = 0; i < 300 && host.Get(0, &reason) == nullptr && reason != "permission denied"; ++i) {
+  for (int i = 0; i < 300 && host.Get(0, &reason) == nullptr && reason != "permission denied";
+       ++i) {
     std::this_thread::sleep_for(milliseconds(10));
   }
   EXPECT_EQ(reason, "permission denied");

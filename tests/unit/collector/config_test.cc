@@ -1,10 +1,9 @@
 #include "collector/config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 
 namespace swarmscope {
 namespace {
@@ -13,7 +12,9 @@ using Action = ParseOutcome::Action;
 
 std::vector<CollectorFlags> TestCollectors() {
   return {
-      {"alpha", "Alpha things.", true,
+      {"alpha",
+       "Alpha things.",
+       true,
        {{"alpha.socket", FlagKind::kString, "/run/a.sock", "Socket."},
         {"alpha.mode", FlagKind::kString, "one", "Mode.", {"one", "two"}}}},
       {"beta", "Beta things.", false, {}},
@@ -22,11 +23,16 @@ std::vector<CollectorFlags> TestCollectors() {
 
 ParseOutcome Parse(std::vector<std::string> args, std::vector<std::string> env = {}) {
   std::vector<const char*> argv = {"swarmscope"};
-  for (const auto& a : args) argv.push_back(a.c_str());
+  for (const auto& a : args) {
+    argv.push_back(a.c_str());
+  }
   std::vector<const char*> envp;
-  for (const auto& e : env) envp.push_back(e.c_str());
+  for (const auto& e : env) {
+    envp.push_back(e.c_str());
+  }
   envp.push_back(nullptr);
-  return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), envp.data(), TestCollectors());
+  return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), envp.data(),
+                          TestCollectors());
 }
 
 TEST(Config, Defaults) {

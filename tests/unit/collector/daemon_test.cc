@@ -2,13 +2,12 @@
 
 #include "collector/daemon.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <future>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/http_client.h"
 #include "tests/support/test_exporters.h"
@@ -54,15 +53,17 @@ TEST(Daemon, ExportersStartAfterTheServerListensAndFailAlone) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::vector<ExporterSpec> specs;
-  specs.push_back({{"fixed", "Fixed.", true, {}},
-                   [](ExporterDeps&) { return std::make_unique<testing::FixedExporter>("fixed"); }});
+  specs.push_back({{"fixed", "Fixed.", true, {}}, [](ExporterDeps&) {
+                     return std::make_unique<testing::FixedExporter>("fixed");
+                   }});
   specs.push_back({{"blocked", "Blocks in its factory.", true, {}}, [released](ExporterDeps&) {
                      released.wait();
                      return std::make_unique<testing::FixedExporter>("blocked");
                    }});
-  specs.push_back({{"broken", "Cannot start.", true, {}}, [](ExporterDeps&) -> std::unique_ptr<Exporter> {
-                     throw std::runtime_error("no keyring at /etc/ceph/x");
-                   }});
+  specs.push_back(
+      {{"broken", "Cannot start.", true, {}}, [](ExporterDeps&) -> std::unique_ptr<Exporter> {
+         throw std::runtime_error("no keyring at /etc/ceph/x");
+       }});
   const char* argv[] = {"swarmscope", "--web.listen-address=127.0.0.1:0", "--log.level=error"};
   const char* envp[] = {nullptr};
   const ParseOutcome parsed = ParseCommandLine(3, argv, envp, FlagsOf(specs));
@@ -91,15 +92,23 @@ TEST(Daemon, ExportersStartAfterTheServerListensAndFailAlone) {
     return body;
   };
   std::string body = scrape_until("reason=\"no keyring");  // the broken factory's first attempt
-  EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"fixed\"} 1"), std::string::npos) << body;
-  EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"blocked\"} 0"), std::string::npos);
-  EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"broken\"} 0"), std::string::npos);
-  EXPECT_NE(body.find("swarmscope_collector_unavailable_info{collector=\"blocked\",reason=\"starting\"} 1"),
+  EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"fixed\"} 1"),
             std::string::npos)
       << body;
-  EXPECT_NE(body.find("swarmscope_collector_unavailable_info{collector=\"broken\",reason=\"no keyring at /etc/ceph/x\"} 1"),
+  EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"blocked\"} 0"),
             std::string::npos);
-  EXPECT_NE(body.find("swarmscope_collector_last_success_timestamp_seconds{collector=\"fixed\"}"), std::string::npos);
+  EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"broken\"} 0"),
+            std::string::npos);
+  EXPECT_NE(
+      body.find(
+          "swarmscope_collector_unavailable_info{collector=\"blocked\",reason=\"starting\"} 1"),
+      std::string::npos)
+      << body;
+  EXPECT_NE(body.find("swarmscope_collector_unavailable_info{collector=\"broken\",reason=\"no "
+                      "keyring at /etc/ceph/x\"} 1"),
+            std::string::npos);
+  EXPECT_NE(body.find("swarmscope_collector_last_success_timestamp_seconds{collector=\"fixed\"}"),
+            std::string::npos);
   release.set_value();
   body = scrape_until("swarmscope_scrape_collector_success{collector=\"blocked\"} 1");
   EXPECT_NE(body.find("test_value_blocked{source=\"blocked\"} 1"), std::string::npos) << body;

@@ -146,7 +146,8 @@ TEST(AcceptsGzip, Cases) {
 }
 
 TEST(Gzip, PiecesCompressAsOneStream) {
-  std::vector<std::string> parts = {"", std::string(70000, 'x'), "middle\n", "", std::string(200000, 'y')};
+  std::vector<std::string> parts = {"", std::string(70000, 'x'), "middle\n", "",
+                                    std::string(200000, 'y')};
   std::vector<std::string_view> views(parts.begin(), parts.end());
   std::string z;
   ASSERT_TRUE(GzipCompress(views, z));
@@ -162,7 +163,9 @@ TEST(Gzip, PiecesCompressAsOneStream) {
 
 TEST(Gzip, RoundTrip) {
   std::string in(100000, 'a');
-  for (size_t i = 0; i < in.size(); i += 7) in[i] = static_cast<char>('a' + i % 26);
+  for (size_t i = 0; i < in.size(); i += 7) {
+    in[i] = static_cast<char>('a' + i % 26);
+  }
   std::string z;
   ASSERT_TRUE(GzipCompress(in, z));
   EXPECT_LT(z.size(), in.size() / 4);

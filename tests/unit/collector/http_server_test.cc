@@ -2,10 +2,8 @@
 
 #include "collector/http_server.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
-
-#include <future>
-#include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
@@ -14,7 +12,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <gtest/gtest.h>
+#include <future>
+#include <thread>
 
 #include "collector/daemon.h"
 #include "collector/gzip.h"
@@ -134,8 +133,8 @@ TEST_F(ServerTest, GzipHeadAndMethodNotAllowed) {
 TEST_F(ServerTest, OversizedHeadersGet431AndClose) {
   Start();
   Client c(port());
-  std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
-                    "\r\n\r\n";
+  std::string req =
+      "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
   c.SendRaw(req);
   const Response r = c.Read();
   EXPECT_EQ(r.result_int(), 431u);

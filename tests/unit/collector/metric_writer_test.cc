@@ -1,5 +1,9 @@
 #include "collector/metric_writer.h"
 
+#include <gtest/gtest.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -7,16 +11,13 @@
 #include <random>
 #include <sstream>
 
-#include <gtest/gtest.h>
-#include <prometheus/metric_family.h>
-#include <prometheus/text_serializer.h>
-
 #include "tests/support/exposition_parser.h"
 
 namespace swarmscope {
 namespace {
 
-constexpr MetricSpec kCpu{"test_cpu_seconds_total", MetricType::kCounter, "CPU time (cpuacct.usage)."};
+constexpr MetricSpec kCpu{"test_cpu_seconds_total", MetricType::kCounter,
+                          "CPU time (cpuacct.usage)."};
 constexpr MetricSpec kMem{"test_memory_bytes", MetricType::kGauge, "Memory in\\use\nnow."};
 
 std::string Render(double v) {
@@ -215,8 +216,8 @@ struct Content {
 
 std::vector<Content> MakeContent(int families, int series, int labels, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  const std::string tricky[] = {"plain", "with \"quotes\"", "back\\slash", "new\nline", "",
-                                "ünïcödé", "{}=,"};
+  const std::string tricky[] = {"plain", "with \"quotes\"", "back\\slash", "new\nline",
+                                "",      "ünïcödé",         "{}=,"};
   std::vector<Content> out;
   for (int f = 0; f < families; ++f) {
     Content c;
@@ -249,7 +250,9 @@ std::string WithWriter(const std::vector<Content>& content) {
     auto& fam = w.Family(MetricSpec{c.name, c.type, c.help});
     for (const auto& s : c.series) {
       LabelSet ls;
-      for (const auto& [k, v] : s.labels) ls.Add(k, v);
+      for (const auto& [k, v] : s.labels) {
+        ls.Add(k, v);
+      }
       fam.Add(ls, s.value);
     }
   }
@@ -268,7 +271,9 @@ std::string WithTextSerializer(const std::vector<Content>& content) {
                                             : prometheus::MetricType::Gauge;
     for (const auto& s : c.series) {
       prometheus::ClientMetric m;
-      for (const auto& [k, v] : s.labels) m.label.push_back({k, v});
+      for (const auto& [k, v] : s.labels) {
+        m.label.push_back({k, v});
+      }
       if (c.type == MetricType::kCounter) {
         m.counter.value = s.value;
       } else {
@@ -284,8 +289,12 @@ std::string WithTextSerializer(const std::vector<Content>& content) {
 }
 
 bool SameValue(double a, double b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-  if (a == b) return true;
+  if (std::isnan(a) || std::isnan(b)) {
+    return std::isnan(a) && std::isnan(b);
+  }
+  if (a == b) {
+    return true;
+  }
   return std::fabs(a - b) <= 1e-12 * std::max(std::fabs(a), std::fabs(b));
 }
 
@@ -324,7 +333,9 @@ TEST(MetricWriter, OutputPassesPromtool) {
   ASSERT_NE(pipe, nullptr);
   std::string output;
   char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof(buf), pipe)) output.append(buf, n);
+  while (size_t n = std::fread(buf, 1, sizeof(buf), pipe)) {
+    output.append(buf, n);
+  }
   const int status = ::pclose(pipe);
   EXPECT_EQ(status, 0) << "promtool said:\n" << output;
 }

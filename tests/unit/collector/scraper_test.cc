@@ -1,9 +1,9 @@
 #include "collector/scraper.h"
 
+#include <gtest/gtest.h>
+
 #include <future>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/exposition_parser.h"
 #include "tests/support/test_exporters.h"
@@ -58,7 +58,8 @@ TEST_F(ScraperTest, SlowAndThrowingCollectorsDoNotHoldBackOthers) {
   EXPECT_EQ(Value(*e, "swarmscope_scrape_collector_success", {{"collector", "slow"}}), 0);
   EXPECT_EQ(Value(*e, "swarmscope_scrape_collector_success", {{"collector", "throwing"}}), 0);
   EXPECT_EQ(Value(*e, "swarmscope_scrape_collector_success", {{"collector", "failing"}}), 0);
-  EXPECT_GT(Value(*e, "swarmscope_scrape_collector_duration_seconds", {{"collector", "slow"}}), 0.2);
+  EXPECT_GT(Value(*e, "swarmscope_scrape_collector_duration_seconds", {{"collector", "slow"}}),
+            0.2);
   EXPECT_EQ(Value(*e, "swarmscope_collector_errors_total",
                   {{"collector", "failing"}, {"cause", "read_failed"}}),
             1);

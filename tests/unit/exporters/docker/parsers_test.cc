@@ -2,19 +2,17 @@
 // API 1.41; tests/fixtures/docker), and on broken input. The integration test against a
 // real dockerd and swarm is tests/integration/docker_test.sh.
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
 
-#include <gtest/gtest.h>
-
-#include "tests/unit/exporters/docker/fixtures.h"
-
 #include "exporters/docker/docker_client.h"
 #include "exporters/docker/docker_parsers.h"
+#include "tests/unit/exporters/docker/fixtures.h"
 
 namespace swarmscope::docker {
 namespace {
-
 
 TEST(DockerParsers, ContainerList) {
   std::string error;
@@ -26,7 +24,9 @@ TEST(DockerParsers, ContainerList) {
     EXPECT_EQ(c.id.size(), 64u);
     EXPECT_EQ(c.state, "running");
     EXPECT_EQ(c.image, "swarmscope-test/busybox:1");
-    if (c.labels.count("com.docker.swarm.service.name")) ++web;
+    if (c.labels.count("com.docker.swarm.service.name")) {
+      ++web;
+    }
     if (c.name == "unhealthy") {
       EXPECT_EQ(c.health, "unhealthy");
     }
@@ -80,14 +80,17 @@ TEST(DockerParsers, ErrorBodiesAndGarbage) {
   EXPECT_FALSE(ParseContainerList(list.substr(0, list.size() / 2), &error));  // truncated
   EXPECT_FALSE(ParseContainerList("\xff\xfe garbage", &error));
   // Wrongly typed fields are defaults, not exceptions.
-  auto typed = ParseContainerList(R"([{"Id":"x","Names":"notalist","Labels":[1,2],"State":7,"Created":"y"}])", &error);
+  auto typed = ParseContainerList(
+      R"([{"Id":"x","Names":"notalist","Labels":[1,2],"State":7,"Created":"y"}])", &error);
   ASSERT_TRUE(typed);
   EXPECT_EQ((*typed)[0].name, "");
   EXPECT_TRUE((*typed)[0].labels.empty());
   EXPECT_EQ((*typed)[0].created, 0);
   // Oversized input: a huge but valid array of nothing useful.
   std::string huge = "[";
-  for (int i = 0; i < 200000; ++i) huge += "{},";
+  for (int i = 0; i < 200000; ++i) {
+    huge += "{},";
+  }
   huge += "{}]";
   auto none = ParseContainerList(huge, &error);
   ASSERT_TRUE(none);
@@ -105,12 +108,15 @@ TEST(DockerParsers, EventStreamCutAnywhere) {
     EventSplitter s;
     std::vector<std::string> got;
     for (size_t i = 0; i < stream.size(); i += chunk) {
-      s.Feed(std::string_view(stream).substr(i, chunk), [&](std::string_view line) { got.emplace_back(line); });
+      s.Feed(std::string_view(stream).substr(i, chunk),
+             [&](std::string_view line) { got.emplace_back(line); });
     }
     EXPECT_EQ(got, whole) << "chunk " << chunk;
   }
   std::string error;
-  for (const auto& line : whole) EXPECT_TRUE(ParseEvent(line, &error)) << error << ": " << line;
+  for (const auto& line : whole) {
+    EXPECT_TRUE(ParseEvent(line, &error)) << error << ": " << line;
+  }
   // A stream cut in the middle of an object: the piece is kept, never parsed as an event.
   EventSplitter cut;
   int lines = 0;
@@ -121,7 +127,8 @@ TEST(DockerParsers, EventStreamCutAnywhere) {
   // An over-long message is dropped and reported, and the stream goes on.
   EventSplitter small(64);
   std::vector<std::string> after;
-  EXPECT_FALSE(small.Feed(std::string(100, 'x') + "\n{\"a\":1}\n", [&](std::string_view l) { after.emplace_back(l); }));
+  EXPECT_FALSE(small.Feed(std::string(100, 'x') + "\n{\"a\":1}\n",
+                          [&](std::string_view l) { after.emplace_back(l); }));
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0], "{\"a\":1}");
 }
@@ -160,8 +167,10 @@ TEST(DockerParsers, SwarmNodesServicesTasks) {
   EXPECT_EQ((*tasks)[0].state, "running");
   // A worker's answer to /nodes is an error object, not a list.
   EXPECT_FALSE(ParseNodes(R"({"message":"This node is not a swarm manager."})", &error));
-  auto global = ParseServices(R"([{"ID":"g","Spec":{"Name":"agent","Mode":{"Global":{}},"Labels":{"com.docker.stack.namespace":"mon"},
-      "TaskTemplate":{"ContainerSpec":{"Image":"img:1@sha256:abc"}}},"UpdateStatus":{"State":"rollback_completed"}}])", &error);
+  auto global = ParseServices(
+      R"([{"ID":"g","Spec":{"Name":"agent","Mode":{"Global":{}},"Labels":{"com.docker.stack.namespace":"mon"},
+      "TaskTemplate":{"ContainerSpec":{"Image":"img:1@sha256:abc"}}},"UpdateStatus":{"State":"rollback_completed"}}])",
+      &error);
   ASSERT_TRUE(global);
   EXPECT_EQ((*global)[0].mode, "global");
   EXPECT_EQ((*global)[0].stack, "mon");

@@ -2,22 +2,21 @@
 // API 1.41; tests/fixtures/docker), and on broken input. The integration test against a
 // real dockerd and swarm is tests/integration/docker_test.sh.
 
-#include <fstream>
-#include <sstream>
+#include "exporters/docker/state.h"
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/exporters/docker/fixtures.h"
+#include <fstream>
+#include <sstream>
 
 #include "collector/node_role.h"
-#include "exporters/docker/metrics.h"
-#include "exporters/docker/state.h"
 #include "exporters/docker/docker_parsers.h"
+#include "exporters/docker/metrics.h"
 #include "tests/support/exposition_parser.h"
+#include "tests/unit/exporters/docker/fixtures.h"
 
 namespace swarmscope::docker {
 namespace {
-
 
 TEST(DockerState, LeaderFromNodes) {
   std::vector<SwarmNode> nodes(3);
@@ -83,7 +82,9 @@ TEST(DockerState, MetricsPassPromtoolAndNamingRules) {
   const auto list = ParseContainerList(Fixture("containers.json"), &error);
   ASSERT_TRUE(list);
   for (const auto& c : *list) {
-    if (state.containers.count(c.id)) continue;
+    if (state.containers.count(c.id)) {
+      continue;
+    }
     auto& rec = state.containers[c.id];
     rec.details.id = c.id;
     rec.details.name = c.name;
@@ -107,23 +108,39 @@ TEST(DockerState, MetricsPassPromtoolAndNamingRules) {
   w.TakeInto(out);
   auto e = testing::ParseExposition(out, &error);
   ASSERT_TRUE(e) << error;
-  EXPECT_EQ(testing::FindSample(*e, "docker_container_health_status", {{"name", "unhealthy"}, {"status", "unhealthy"}})->value, 1);
-  EXPECT_EQ(testing::FindSample(*e, "docker_container_oom_kills_total", {{"name", "unhealthy"}})->value, 2);
+  EXPECT_EQ(testing::FindSample(*e, "docker_container_health_status",
+                                {{"name", "unhealthy"}, {"status", "unhealthy"}})
+                ->value,
+            1);
+  EXPECT_EQ(
+      testing::FindSample(*e, "docker_container_oom_kills_total", {{"name", "unhealthy"}})->value,
+      2);
   EXPECT_EQ(testing::FindSample(*e, "docker_engine_containers", {{"state", "running"}})->value, 4);
-  EXPECT_NE(testing::FindSample(*e, "docker_container_info", {{"container_label_com_docker_swarm_service_name", "web"}}), nullptr);
+  EXPECT_NE(testing::FindSample(*e, "docker_container_info",
+                                {{"container_label_com_docker_swarm_service_name", "web"}}),
+            nullptr);
   EXPECT_NE(testing::FindSample(*e, "node_meta"), nullptr);
-  EXPECT_EQ(testing::FindSample(*e, "docker_swarm_service_desired_tasks", {{"service_name", "web"}})->value, 2);
-  EXPECT_EQ(testing::FindSample(*e, "docker_swarm_service_tasks", {{"service_name", "web"}, {"state", "running"}})->value, 2);
-  EXPECT_EQ(testing::FindSample(*e, "docker_swarm_nodes", {{"role", "manager"}, {"state", "ready"}})->value, 1);
+  EXPECT_EQ(testing::FindSample(*e, "docker_swarm_service_desired_tasks", {{"service_name", "web"}})
+                ->value,
+            2);
+  EXPECT_EQ(testing::FindSample(*e, "docker_swarm_service_tasks",
+                                {{"service_name", "web"}, {"state", "running"}})
+                ->value,
+            2);
+  EXPECT_EQ(testing::FindSample(*e, "docker_swarm_nodes", {{"role", "manager"}, {"state", "ready"}})
+                ->value,
+            1);
   EXPECT_EQ(testing::FindSample(*e, "docker_swarm_node_info", {{"leader", "true"}})->value, 1);
-  EXPECT_NE(testing::FindSample(*e, "engine_daemon_engine_info", {{"graphdriver", "overlay2"}}), nullptr);
+  EXPECT_NE(testing::FindSample(*e, "engine_daemon_engine_info", {{"graphdriver", "overlay2"}}),
+            nullptr);
   const std::string path = ::testing::TempDir() + "/docker_metrics.prom";
   std::ofstream(path) << out;
   EXPECT_EQ(std::system(("promtool check metrics < " + path + " > /dev/null 2>&1").c_str()), 0);
   for (const auto& spec : DockerMetricSpecs()) {
     const bool total = spec.name.size() > 6 && spec.name.substr(spec.name.size() - 6) == "_total";
     EXPECT_EQ(spec.type == MetricType::kCounter, total) << spec.name;
-    EXPECT_NE(spec.help.find('('), std::string_view::npos) << spec.name << ": HELP names its source";
+    EXPECT_NE(spec.help.find('('), std::string_view::npos)
+        << spec.name << ": HELP names its source";
   }
 }
 
@@ -138,8 +155,8 @@ TEST(DockerExporter, NodeIdentityFromFlagsWinsAndSurvivesAnUnreachableEngine) {
   // From /info alone.
   NodeRole plain("", "", ClusterMetrics::kLeader);
   plain.SetEngine("n1", "host-a", true, false);
-  EXPECT_NE(render(plain).find(
-                "node_meta{node_id=\"n1\",node_name=\"host-a\",container_label_com_docker_swarm_node_id=\"n1\"} 1"),
+  EXPECT_NE(render(plain).find("node_meta{node_id=\"n1\",node_name=\"host-a\",container_label_com_"
+                               "docker_swarm_node_id=\"n1\"} 1"),
             std::string::npos);
   // The flags win.
   NodeRole flagged("n1", "node-a", ClusterMetrics::kLeader);

@@ -5,6 +5,8 @@
 
 #include "exporters/docker/sync.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -12,8 +14,6 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "exporters/docker/docker_exporter.h"
 #include "exporters/docker/metrics.h"
@@ -34,7 +34,6 @@ std::string Read(const std::string& path) {
   return s.str();
 }
 
-
 // Serves the captured answers; counts requests. The event stream plays events.jsonl, then
 // stays open (as dockerd's does) until the caller stops it.
 class FakeApi : public Api {
@@ -48,9 +47,12 @@ class FakeApi : public Api {
   Response Get(std::string_view path) override {
     ++requests_;
     static const std::map<std::string, std::string, std::less<>> kRoutes = {
-        {"/containers/json?all=1", "containers.json"}, {"/info", "info.json"},
-        {"/version", "version.json"},                  {"/nodes", "nodes.json"},
-        {"/services?status=true", "services_status.json"}, {"/tasks", "tasks.json"}};
+        {"/containers/json?all=1", "containers.json"},
+        {"/info", "info.json"},
+        {"/version", "version.json"},
+        {"/nodes", "nodes.json"},
+        {"/services?status=true", "services_status.json"},
+        {"/tasks", "tasks.json"}};
     Response r;
     r.ok = true;
     r.status = 200;
@@ -96,8 +98,12 @@ class SyncTest : public ::testing::Test {
   NodeRole node_{"", "", ClusterMetrics::kLeader};
   std::atomic<int> requests_{0};
   FakeApi api_{requests_};
-  Sync sync_{[this](std::stop_token) { return std::make_unique<FakeApi>(requests_); }, SyncOptions{}, node_,
-             inventory_, self_.ErrorsFor("docker"), log_};
+  Sync sync_{[this](std::stop_token) { return std::make_unique<FakeApi>(requests_); },
+             SyncOptions{},
+             node_,
+             inventory_,
+             self_.ErrorsFor("docker"),
+             log_};
 
   ~SyncTest() override { std::fclose(devnull_); }
 
@@ -135,7 +141,9 @@ TEST_F(SyncTest, GoldenOutputFromCapturedAnswers) {
   // 16 health checks ran in the capture, every one failing (`/bin/sh -c false`).
   EXPECT_EQ(testing::FindSample(*e, "engine_daemon_health_checks_total")->value, 16);
   EXPECT_EQ(testing::FindSample(*e, "engine_daemon_health_checks_failed_total")->value, 16);
-  EXPECT_NE(testing::FindSample(*e, "docker_swarm_service_running_tasks", {{"service_name", "web"}}), nullptr);
+  EXPECT_NE(
+      testing::FindSample(*e, "docker_swarm_service_running_tasks", {{"service_name", "web"}}),
+      nullptr);
   const std::string path = ::testing::TempDir() + "/docker_golden.prom";
   std::ofstream(path) << out;
   EXPECT_EQ(std::system(("promtool check metrics < " + path + " > /dev/null 2>&1").c_str()), 0);
@@ -148,8 +156,10 @@ TEST_F(SyncTest, EventsThatChangeNothingDoNotCopyTheInventory) {
   const int before = requests_;
   const std::string id = inventory_.Snapshot()->containers.begin()->first;
   // A health check run: exec_create, exec_start, exec_die.
-  for (const char* action : {"exec_create: /bin/sh -c false", "exec_start: /bin/sh -c false", "exec_die"}) {
-    sync_.OnEvent(api_, R"({"Type":"container","Action":")" + std::string(action) + R"(","Actor":{"ID":")" + id +
+  for (const char* action :
+       {"exec_create: /bin/sh -c false", "exec_start: /bin/sh -c false", "exec_die"}) {
+    sync_.OnEvent(api_, R"({"Type":"container","Action":")" + std::string(action) +
+                            R"(","Actor":{"ID":")" + id +
                             R"(","Attributes":{"exitCode":"1"}},"timeNano":1})");
   }
   EXPECT_EQ(inventory_.Snapshot()->generation, generation);
@@ -158,13 +168,15 @@ TEST_F(SyncTest, EventsThatChangeNothingDoNotCopyTheInventory) {
   const std::string unhealthy = std::string(inventory_.Snapshot()->containers.begin()->first);
   for (const auto& [cid, info] : inventory_.Snapshot()->containers) {
     if (info.name == "unhealthy") {
-      sync_.OnEvent(api_, R"({"Type":"container","Action":"start","Actor":{"ID":")" + cid + R"("},"timeNano":1})");
+      sync_.OnEvent(api_, R"({"Type":"container","Action":"start","Actor":{"ID":")" + cid +
+                              R"("},"timeNano":1})");
     }
   }
   EXPECT_EQ(inventory_.Snapshot()->generation, generation);
   EXPECT_EQ(requests_, before + 1);  // one inspect
   // A container that goes is published.
-  sync_.OnEvent(api_, R"({"Type":"container","Action":"destroy","Actor":{"ID":")" + id + R"("},"timeNano":1})");
+  sync_.OnEvent(api_, R"({"Type":"container","Action":"destroy","Actor":{"ID":")" + id +
+                          R"("},"timeNano":1})");
   EXPECT_EQ(inventory_.Snapshot()->generation, generation + 1);
   EXPECT_EQ(inventory_.Snapshot()->Find(id), nullptr);
 }
@@ -186,9 +198,10 @@ TEST_F(SyncTest, LostEngineForgetsTheRoleAndTheSwarm) {
 
 TEST(DockerExporter, NoApiRequestPerScrape) {
   std::atomic<int> requests{0};
-  testing::ExporterHarness h(
-      DockerExporterSpec([&requests](std::stop_token) { return std::make_unique<FakeApi>(requests); }),
-      {"--docker.swarm-poll-interval=1h", "--docker.resync-interval=1h"});
+  testing::ExporterHarness h(DockerExporterSpec([&requests](std::stop_token) {
+                               return std::make_unique<FakeApi>(requests);
+                             }),
+                             {"--docker.swarm-poll-interval=1h", "--docker.resync-interval=1h"});
   // The background sync connects, lists, inspects and follows the event stream.
   for (int i = 0; i < 500 && !h.Collect().ok; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -219,7 +232,8 @@ TEST(DockerExporter, ThrowingApiIsReportedAndRestartedNotFatal) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_GE(h.tasks().restarts(), 2u);  // the event task threw, was reported and run again, twice
-  EXPECT_NE(h.SelfText().find("swarmscope_collector_errors_total{cause=\"exception\",collector=\"docker\"}"),
+  EXPECT_NE(h.SelfText().find(
+                "swarmscope_collector_errors_total{cause=\"exception\",collector=\"docker\"}"),
             std::string::npos)
       << h.SelfText();
   EXPECT_FALSE(h.Collect().ok);  // still answering

@@ -121,6 +121,13 @@ TEST_F(HandlerTest, DeadlineFromPrometheusHeader) {
   }
 }
 
+// A request that waited for a handler thread has less time left, not more.
+TEST_F(HandlerTest, DeadlineCountsFromArrival) {
+  const Clock::time_point received = Clock::now() - milliseconds(3000);
+  handler_.Handle(Request(http::verb::get, "/metrics"), received);
+  EXPECT_EQ(last_deadline_, received + milliseconds(10000));
+}
+
 TEST_F(HandlerTest, QuickAndHandlerNames) {
   EXPECT_FALSE(handler_.IsQuick(Request(http::verb::get, "/metrics")));
   EXPECT_TRUE(handler_.IsQuick(Request(http::verb::post, "/metrics")));

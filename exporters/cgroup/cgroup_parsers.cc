@@ -1,58 +1,22 @@
 #include "exporters/cgroup/cgroup_parsers.h"
 
-#include <charconv>
+#include "exporters/cgroup/parse_util.h"
 
 namespace swarmscope::cgroup {
 namespace {
 
-std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-template <typename T>
-std::optional<T> Number(std::string_view s) {
-  T v{};
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-// Calls fn(line) for every line, without the newline.
-template <typename Fn>
-void ForEachLine(std::string_view text, Fn&& fn) {
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    fn(text.substr(0, nl));
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-  }
-}
-
-// Splits off the next whitespace-separated field.
-std::string_view NextField(std::string_view& rest) {
-  size_t i = 0;
-  while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t')) ++i;
-  size_t j = i;
-  while (j < rest.size() && rest[j] != ' ' && rest[j] != '\t') ++j;
-  std::string_view field = rest.substr(i, j - i);
-  rest.remove_prefix(j);
-  return field;
-}
+using parse::ForEachLine;
+using parse::NextField;
+using parse::Number;
+using parse::TrimSpace;
 
 // mountinfo escapes space, tab, newline and backslash as \ooo.
 std::string DecodeOctal(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' &&
-        s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
+        s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
       out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
       i += 3;
     } else {
@@ -63,19 +27,27 @@ std::string DecodeOctal(std::string_view s) {
 }
 
 bool IsHex64(std::string_view s) {
-  if (s.size() != 64) return false;
+  if (s.size() != 64) {
+    return false;
+  }
   for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
   }
   return true;
 }
 
 bool ParseDevice(std::string_view s, uint32_t& major, uint32_t& minor) {
   const size_t colon = s.find(':');
-  if (colon == std::string_view::npos) return false;
+  if (colon == std::string_view::npos) {
+    return false;
+  }
   auto ma = Number<uint32_t>(s.substr(0, colon));
   auto mi = Number<uint32_t>(s.substr(colon + 1));
-  if (!ma || !mi) return false;
+  if (!ma || !mi) {
+    return false;
+  }
   major = *ma;
   minor = *mi;
   return true;
@@ -83,7 +55,9 @@ bool ParseDevice(std::string_view s, uint32_t& major, uint32_t& minor) {
 
 IoDevice& DeviceEntry(std::vector<IoDevice>& devices, uint32_t major, uint32_t minor) {
   for (auto& d : devices) {
-    if (d.major == major && d.minor == minor) return d;
+    if (d.major == major && d.minor == minor) {
+      return d;
+    }
   }
   devices.push_back(IoDevice{major, minor});
   return devices.back();
@@ -95,11 +69,15 @@ std::vector<Mount> ParseMountInfo(std::string_view text, size_t* bad_lines) {
   std::vector<Mount> mounts;
   size_t bad = 0;
   ForEachLine(text, [&](std::string_view line) {
-    if (TrimSpace(line).empty()) return;
+    if (TrimSpace(line).empty()) {
+      return;
+    }
     // id parent maj:min root mount_point options [optional fields...] - fstype source super
     std::string_view rest = line;
     std::string_view fields[5];
-    for (auto& f : fields) f = NextField(rest);
+    for (auto& f : fields) {
+      f = NextField(rest);
+    }
     const size_t sep = rest.find(" - ");
     if (fields[4].empty() || sep == std::string_view::npos) {
       ++bad;
@@ -116,13 +94,17 @@ std::vector<Mount> ParseMountInfo(std::string_view text, size_t* bad_lines) {
     mounts.push_back(Mount{DecodeOctal(fields[3]), DecodeOctal(fields[4]), std::string(fs_type),
                            std::string(super)});
   });
-  if (bad_lines != nullptr) *bad_lines = bad;
+  if (bad_lines != nullptr) {
+    *bad_lines = bad;
+  }
   return mounts;
 }
 
 std::optional<uint64_t> ParseU64(std::string_view text, std::optional<uint64_t> max_value) {
   text = TrimSpace(text);
-  if (text == "max") return max_value;
+  if (text == "max") {
+    return max_value;
+  }
   return Number<uint64_t>(text);
 }
 
@@ -145,12 +127,54 @@ std::optional<uint64_t> FlatKey(std::string_view text, std::string_view key) {
 bool IsFlatKeyed(std::string_view text) {
   bool ok = !TrimSpace(text).empty();
   ForEachLine(text, [&](std::string_view line) {
-    if (line.empty()) return;
+    if (line.empty()) {
+      return;
+    }
     std::string_view rest = line;
     const std::string_view key = NextField(rest);
     const std::string_view value = NextField(rest);
-    if (key.empty() || !Number<uint64_t>(value) || !TrimSpace(rest).empty()) ok = false;
+    if (key.empty() || !Number<uint64_t>(value) || !TrimSpace(rest).empty()) {
+      ok = false;
+    }
   });
+  return ok;
+}
+
+bool ParseFlatKeyed(std::string_view text, std::span<const std::string_view> keys,
+                    std::span<std::optional<uint64_t>> values) {
+  for (auto& v : values) {
+    v.reset();
+  }
+  bool ok = !TrimSpace(text).empty();
+  ForEachLine(text, [&](std::string_view line) {
+    if (!ok || line.empty()) {
+      return;
+    }
+    std::string_view rest = line;
+    const std::string_view key = NextField(rest);
+    const std::string_view value = NextField(rest);
+    if (key.empty() || value.empty() || !TrimSpace(rest).empty()) {
+      ok = false;
+      return;
+    }
+    // As FlatKey(): a key starts its line and a space follows it; the first one wins.
+    if (key.data() != line.data() || line.size() <= key.size() || line[key.size()] != ' ') {
+      return;
+    }
+    for (size_t i = 0; i < keys.size() && i < values.size(); ++i) {
+      if (!values[i] && keys[i] == key) {
+        // Only the values asked for are numbers that matter: the others are not parsed.
+        values[i] = Number<uint64_t>(value);
+        ok = values[i].has_value();
+        break;
+      }
+    }
+  });
+  if (!ok) {
+    for (auto& v : values) {
+      v.reset();
+    }
+  }
   return ok;
 }
 
@@ -158,20 +182,28 @@ std::optional<CpuMax> ParseCpuMax(std::string_view text) {
   std::string_view rest = TrimSpace(text);
   const std::string_view quota = NextField(rest);
   const std::string_view period = NextField(rest);
-  if (!TrimSpace(rest).empty()) return std::nullopt;
+  if (!TrimSpace(rest).empty()) {
+    return std::nullopt;
+  }
   CpuMax out;
   auto p = Number<uint64_t>(period);
-  if (!p || *p == 0) return std::nullopt;
+  if (!p || *p == 0) {
+    return std::nullopt;
+  }
   out.period_us = *p;
   if (quota != "max") {
     out.quota_us = Number<uint64_t>(quota);
-    if (!out.quota_us) return std::nullopt;
+    if (!out.quota_us) {
+      return std::nullopt;
+    }
   }
   return out;
 }
 
 uint64_t CpuWeightToShares(uint64_t weight) {
-  if (weight == 0) return 0;
+  if (weight == 0) {
+    return 0;
+  }
   return 2 + ((weight - 1) * 262142) / 9999;
 }
 
@@ -179,12 +211,16 @@ std::optional<Pressure> ParsePressure(std::string_view text) {
   Pressure p;
   bool ok = true;
   ForEachLine(text, [&](std::string_view line) {
-    if (line.empty()) return;
+    if (line.empty()) {
+      return;
+    }
     std::string_view rest = line;
     const std::string_view kind = NextField(rest);
     std::optional<uint64_t> total;
     for (std::string_view f = NextField(rest); !f.empty(); f = NextField(rest)) {
-      if (f.substr(0, 6) == "total=") total = Number<uint64_t>(f.substr(6));
+      if (f.substr(0, 6) == "total=") {
+        total = Number<uint64_t>(f.substr(6));
+      }
     }
     if (!total) {
       ok = false;
@@ -196,15 +232,19 @@ std::optional<Pressure> ParsePressure(std::string_view text) {
       ok = false;
     }
   });
-  if (!ok || !p.some_total_us) return std::nullopt;
+  if (!ok || !p.some_total_us) {
+    return std::nullopt;
+  }
   return p;
 }
 
-std::optional<std::vector<IoDevice>> ParseIoStat(std::string_view text) {
-  std::vector<IoDevice> devices;
+bool ParseIoStatInto(std::string_view text, std::vector<IoDevice>& devices) {
+  devices.clear();
   bool ok = true;
   ForEachLine(text, [&](std::string_view line) {
-    if (line.empty()) return;
+    if (!ok || line.empty()) {
+      return;
+    }
     std::string_view rest = line;
     IoDevice d;
     if (!ParseDevice(NextField(rest), d.major, d.minor)) {
@@ -213,35 +253,51 @@ std::optional<std::vector<IoDevice>> ParseIoStat(std::string_view text) {
     }
     for (std::string_view f = NextField(rest); !f.empty(); f = NextField(rest)) {
       const size_t eq = f.find('=');
-      if (eq == std::string_view::npos) {
-        ok = false;
-        return;
-      }
-      const std::string_view k = f.substr(0, eq);
-      const auto v = Number<uint64_t>(f.substr(eq + 1));
+      const auto v =
+          eq == std::string_view::npos ? std::nullopt : Number<uint64_t>(f.substr(eq + 1));
       if (!v) {
         ok = false;
         return;
       }
-      if (k == "rbytes") d.read_bytes = *v;
-      else if (k == "wbytes") d.write_bytes = *v;
-      else if (k == "rios") d.reads = *v;
-      else if (k == "wios") d.writes = *v;
+      const std::string_view k = f.substr(0, eq);
+      if (k == "rbytes") {
+        d.read_bytes = *v;
+      } else if (k == "wbytes") {
+        d.write_bytes = *v;
+      } else if (k == "rios") {
+        d.reads = *v;
+      } else if (k == "wios") {
+        d.writes = *v;
+      }
     }
     devices.push_back(d);
   });
-  if (!ok) return std::nullopt;
+  if (!ok) {
+    devices.clear();
+  }
+  return ok;
+}
+
+std::optional<std::vector<IoDevice>> ParseIoStat(std::string_view text) {
+  std::vector<IoDevice> devices;
+  if (!ParseIoStatInto(text, devices)) {
+    return std::nullopt;
+  }
   return devices;
 }
 
 bool MergeBlkio(std::string_view text, bool bytes, std::vector<IoDevice>& devices) {
   bool ok = true;
   ForEachLine(text, [&](std::string_view line) {
-    if (line.empty()) return;
+    if (line.empty()) {
+      return;
+    }
     std::string_view rest = line;
     const std::string_view first = NextField(rest);
     if (first == "Total") {
-      if (!Number<uint64_t>(NextField(rest))) ok = false;
+      if (!Number<uint64_t>(NextField(rest))) {
+        ok = false;
+      }
       return;
     }
     uint32_t major = 0;
@@ -262,69 +318,39 @@ bool MergeBlkio(std::string_view text, bool bytes, std::vector<IoDevice>& device
   return ok;
 }
 
-std::optional<ProcIo> ParseProcIo(std::string_view text) {
-  auto r = FlatKey(text, "read_bytes:");
-  auto w = FlatKey(text, "write_bytes:");
-  if (!r || !w) return std::nullopt;
-  return ProcIo{*r, *w};
-}
-
-std::optional<std::vector<NetDevice>> ParseNetDev(std::string_view text) {
-  std::vector<NetDevice> out;
+bool ParseIdList(std::string_view text, std::vector<int64_t>& ids) {
+  ids.clear();
   bool ok = true;
-  int line_no = 0;
   ForEachLine(text, [&](std::string_view line) {
-    if (++line_no <= 2 || TrimSpace(line).empty()) return;  // two header lines
-    const size_t colon = line.find(':');
-    if (colon == std::string_view::npos) {
+    if (!ok || line.empty()) {
+      return;
+    }
+    auto id = Number<int64_t>(line);
+    if (!id || *id <= 0) {
       ok = false;
       return;
     }
-    NetDevice d;
-    d.name = std::string(TrimSpace(line.substr(0, colon)));
-    std::string_view rest = line.substr(colon + 1);
-    uint64_t v[16];
-    for (auto& x : v) {
-      auto n = Number<uint64_t>(NextField(rest));
-      if (!n) {
-        ok = false;
-        return;
-      }
-      x = *n;
-    }
-    d.rx_bytes = v[0], d.rx_packets = v[1], d.rx_errors = v[2], d.rx_dropped = v[3];
-    d.tx_bytes = v[8], d.tx_packets = v[9], d.tx_errors = v[10], d.tx_dropped = v[11];
-    out.push_back(std::move(d));
+    ids.push_back(*id);
   });
-  if (!ok || line_no < 2) return std::nullopt;
-  return out;
-}
-
-std::optional<PidList> ParsePidList(std::string_view text) {
-  PidList list;
-  bool ok = true;
-  ForEachLine(text, [&](std::string_view line) {
-    if (line.empty()) return;
-    auto pid = Number<int64_t>(line);
-    if (!pid || *pid <= 0) {
-      ok = false;
-      return;
-    }
-    if (list.count == 0) list.first_pid = *pid;
-    ++list.count;
-  });
-  if (!ok) return std::nullopt;
-  return list;
+  if (!ok) {
+    ids.clear();
+  }
+  return ok;
 }
 
 std::string_view ContainerIdFromCgroupName(std::string_view name) {
-  if (IsHex64(name)) return name;
+  if (IsHex64(name)) {
+    return name;
+  }
   constexpr std::string_view kPrefix = "docker-";
   constexpr std::string_view kSuffix = ".scope";
-  if (name.size() == kPrefix.size() + 64 + kSuffix.size() && name.substr(0, kPrefix.size()) == kPrefix &&
+  if (name.size() == kPrefix.size() + 64 + kSuffix.size() &&
+      name.substr(0, kPrefix.size()) == kPrefix &&
       name.substr(name.size() - kSuffix.size()) == kSuffix) {
     const std::string_view id = name.substr(kPrefix.size(), 64);
-    if (IsHex64(id)) return id;
+    if (IsHex64(id)) {
+      return id;
+    }
   }
   return {};
 }

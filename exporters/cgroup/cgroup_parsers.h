@@ -1,11 +1,13 @@
 #pragma once
 
-// Pure parsers of cgroup (v1 and v2) and /proc files: string_view in, plain struct out.
-// No I/O, no globals, no throws. Every parser rejects what it does not understand
-// (nullopt or an error flag) rather than guess a number.
+// Pure parsers of cgroup (v1 and v2) files and of mountinfo: string_view in, plain struct
+// out. No I/O, no globals, no throws. Every parser rejects what it does not understand
+// (nullopt or false) rather than guess a number. The /proc and netlink parsers are in
+// proc_parsers.h.
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +37,13 @@ std::optional<int64_t> ParseI64(std::string_view text);
 std::optional<uint64_t> FlatKey(std::string_view text, std::string_view key);
 /// Whether every line of a flat keyed file is "key <u64>".
 bool IsFlatKeyed(std::string_view text);
+/// Looks every key of `keys` up in one pass over a flat keyed file: `values[i]` is the
+/// value of `keys[i]` (nullopt when missing), as FlatKey() would find it. Returns false,
+/// with every value nullopt, when a line is not "key value" or a value asked for is not a
+/// number (values not asked for are not parsed: every file IsFlatKeyed() accepts passes).
+/// `values` must be as long as `keys`.
+bool ParseFlatKeyed(std::string_view text, std::span<const std::string_view> keys,
+                    std::span<std::optional<uint64_t>> values);
 
 /// cgroup v2 cpu.max: "<quota|max> <period>".
 struct CpuMax {
@@ -64,34 +73,17 @@ struct IoDevice {
   uint64_t reads = 0;
   uint64_t writes = 0;
 };
-/// cgroup v2 io.stat: "MAJ:MIN rbytes=.. wbytes=.. rios=.. wios=.. ...".
+/// cgroup v2 io.stat: "MAJ:MIN rbytes=.. wbytes=.. rios=.. wios=.. ...", into `devices`
+/// (cleared first). False on anything malformed.
+bool ParseIoStatInto(std::string_view text, std::vector<IoDevice>& devices);
 std::optional<std::vector<IoDevice>> ParseIoStat(std::string_view text);
 /// cgroup v1 blkio.*io_service_bytes and blkio.*io_serviced ("MAJ:MIN Read N" ... "Total N"),
 /// merged into `devices` as bytes (`bytes` true) or operations.
 bool MergeBlkio(std::string_view text, bool bytes, std::vector<IoDevice>& devices);
 
-/// /proc/<pid>/io: bytes the process (and its reaped children) made the storage layer
-/// read and write.
-struct ProcIo {
-  uint64_t read_bytes = 0;
-  uint64_t write_bytes = 0;
-};
-std::optional<ProcIo> ParseProcIo(std::string_view text);
-
-/// One interface of /proc/<pid>/net/dev.
-struct NetDevice {
-  std::string name;
-  uint64_t rx_bytes = 0, rx_packets = 0, rx_errors = 0, rx_dropped = 0;
-  uint64_t tx_bytes = 0, tx_packets = 0, tx_errors = 0, tx_dropped = 0;
-};
-std::optional<std::vector<NetDevice>> ParseNetDev(std::string_view text);
-
-/// Counts the non-empty lines (cgroup.procs, tasks) and returns the first as a pid.
-struct PidList {
-  uint64_t count = 0;
-  int64_t first_pid = 0;
-};
-std::optional<PidList> ParsePidList(std::string_view text);
+/// A list of ids, one per line (cgroup.procs, tasks, cgroup.threads), into `ids` (cleared
+/// first, in file order). False on a line that is not a positive number.
+bool ParseIdList(std::string_view text, std::vector<int64_t>& ids);
 
 /// The container id in a cgroup directory name: a 64-hex name (cgroupfs driver) or
 /// `docker-<64 hex>.scope` (systemd driver); empty if it is neither.

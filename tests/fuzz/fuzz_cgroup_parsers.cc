@@ -1,32 +1,80 @@
-// libFuzzer target: every cgroup and /proc parser of the cgroup exporter on arbitrary bytes.
+// libFuzzer target: every pure parser of the cgroup exporter (cgroup files, mountinfo and
+// the layout from it, /proc files, cgroupstats netlink replies) on arbitrary bytes.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "exporters/cgroup/cgroup_parsers.h"
+#include "exporters/cgroup/layout.h"
+#include "exporters/cgroup/proc_parsers.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace swarmscope::cgroup;
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   size_t bad = 0;
-  for (const auto& m : ParseMountInfo(in, &bad)) {
-    if (m.fs_type.empty()) __builtin_trap();
+  const auto mounts = ParseMountInfo(in, &bad);
+  for (const auto& m : mounts) {
+    if (m.fs_type.empty()) {
+      __builtin_trap();
+    }
   }
+  (void)DiscoverLayout(mounts, PathMapper{"/host", "/host/sys"});
   (void)ParseU64(in);
   (void)ParseU64(in, 0);
   (void)ParseI64(in);
   (void)FlatKey(in, "total_rss");
-  if (IsFlatKeyed(in) && in.find("rss ") == 0 && !FlatKey(in, "rss")) __builtin_trap();
-  if (auto m = ParseCpuMax(in); m && m->period_us == 0) __builtin_trap();
+  if (IsFlatKeyed(in) && in.find("rss ") == 0 && !FlatKey(in, "rss")) {
+    __builtin_trap();
+  }
+  // The one-pass lookup accepts every flat keyed file, and then agrees with FlatKey; what
+  // it accepts has numbers for every key it found.
+  constexpr std::string_view kKeys[] = {"rss", "total_rss", "pgfault"};
+  std::optional<uint64_t> values[3];
+  const bool keyed = ParseFlatKeyed(in, kKeys, values);
+  if (IsFlatKeyed(in) && !keyed) {
+    __builtin_trap();
+  }
+  for (size_t i = 0; keyed && i < 3; ++i) {
+    if (values[i] != FlatKey(in, kKeys[i])) {
+      __builtin_trap();
+    }
+  }
+  if (auto m = ParseCpuMax(in); m && m->period_us == 0) {
+    __builtin_trap();
+  }
   (void)ParsePressure(in);
-  (void)ParseIoStat(in);
-  std::vector<IoDevice> devices;
+  std::vector<IoDevice> devices = {IoDevice{}};
+  if (!ParseIoStatInto(in, devices) && !devices.empty()) {
+    __builtin_trap();
+  }
   (void)MergeBlkio(in, true, devices);
-  (void)ParseProcIo(in);
-  (void)ParseNetDev(in);
-  if (auto p = ParsePidList(in); p && p->count > 0 && p->first_pid <= 0) __builtin_trap();
+  std::vector<int64_t> ids = {1};
+  if (ParseIdList(in, ids)) {
+    for (int64_t id : ids) {
+      if (id <= 0) {
+        __builtin_trap();
+      }
+    }
+  } else if (!ids.empty()) {
+    __builtin_trap();
+  }
   const std::string_view id = ContainerIdFromCgroupName(in);
-  if (!id.empty() && id.size() != 64) __builtin_trap();
+  if (!id.empty() && id.size() != 64) {
+    __builtin_trap();
+  }
+  (void)ParseProcIo(in);
+  std::vector<NetDevice> net(2);
+  (void)ParseNetDevInto(in, net);
+  TaskStates states;
+  if (auto state = ParseTaskState(in)) {
+    (void)CountTaskState(*state, states);
+  }
+  (void)ParseTaskstatsFamilyReply(in, 1);
+  const CgroupStatsReply reply = ParseCgroupStatsReply(in, 1);
+  if (reply.kind == CgroupStatsReply::Kind::kStats && !reply.states.has_iowait) {
+    __builtin_trap();
+  }
   return 0;
 }

@@ -3,8 +3,11 @@
 
 Creates container-like cgroups (/docker/<id>) in every cgroup hierarchy the kernel has
 mounted, moves real processes into them (a CPU burner with threads, a memory allocator, a
-process that overruns a small memory limit), and checks what swarmscope serves against the
-kernel's own files and against the expected direction of change. Run as root:
+process that overruns a small memory limit; a running, a sleeping and a stopped process for
+the task states), and checks what swarmscope serves against the kernel's own files and
+against the expected direction of change. Task states are checked as the kernel's
+cgroupstats counts them (cgroup v1) and as /proc does (where cgroupstats misses tasks, or on
+v2). Run as root:
 
     tests/integration/cgroup_test.py build/ci/swarmscope
 """
@@ -26,6 +29,8 @@ IDS = {
     "mem": "5b" * 32,
     "oom": "5c" * 32,
     "v1only": "5d" * 32,
+    "states": "5e" * 32,
+    "freezable": "5f" * 32,
 }
 
 
@@ -147,11 +152,11 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self):
+    def __init__(self, flags=()):
         self.port = free_port()
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([BINARY, f"--web.listen-address=127.0.0.1:{self.port}",
-                                      "--log.level=warn"], stdout=self.log, stderr=self.log)
+                                      "--log.level=warn", *flags], stdout=self.log, stderr=self.log)
         for _ in range(100):
             try:
                 self.get("/healthz")
@@ -190,6 +195,39 @@ def value(samples, name, cid, extra=""):
     return None
 
 
+def join_cgroup(cid, pid):
+    for d in cgroup_dirs(cid):
+        with open(os.path.join(d, "cgroup.procs"), "w") as f:
+            f.write(str(pid))
+
+
+def task_states(samples, cid):
+    """container_tasks_state of `cid` by state."""
+    return {state: value(samples, "container_tasks_state", cid, f'state="{state}"')
+            for state in ("running", "sleeping", "stopped", "uninterruptible", "iowait")}
+
+
+def check_task_states(daemon, cid, source):
+    """A running, a sleeping and a stopped process are counted as such; iowait only when
+    the kernel counted (cgroupstats)."""
+    for _ in range(20):  # the busy process may be caught between two time slices
+        _, s = daemon.scrape()
+        states = task_states(s, cid)
+        if states["running"] == 1:
+            break
+        time.sleep(0.1)
+    want = {"running": 1, "sleeping": 1, "stopped": 1, "uninterruptible": 0}
+    got = {k: states[k] for k in want}
+    if got != want:
+        fail(f"task states from {source}: {got}, expected {want}")
+    if source == "/proc" and states["iowait"] is not None:
+        fail("an iowait series without cgroupstats (/proc cannot tell I/O waits apart)")
+    if source == "cgroupstats" and states["iowait"] != 0:
+        fail(f"cgroupstats iowait {states['iowait']}, expected 0")
+    ok(f"task states from {source}: running 1, sleeping 1, stopped 1, uninterruptible 0"
+       f"{', iowait 0' if source == 'cgroupstats' else ', no iowait series'}")
+
+
 def main():
     if os.geteuid() != 0:
         fail("needs root to create cgroups")
@@ -211,7 +249,11 @@ def main():
         busy = start_worker(IDS["busy"], "busy")
         mem = start_worker(IDS["mem"], "mem")
         workers += [busy, mem]
-        daemon = Daemon()
+        # The exporter's flags are named after it (--cgroup.*); the old names are refused.
+        old = subprocess.run([BINARY, "--collector.cgroup.parents=/docker", "--version"], capture_output=True)
+        if old.returncode == 0:
+            fail("--collector.cgroup.parents is still accepted")
+        daemon = Daemon(flags=("--cgroup.parents=/docker",))
 
         # CPU: grows between scrapes, and sits between the kernel's counter read just before
         # and just after the scrape.
@@ -310,6 +352,43 @@ def main():
             if value(s, "container_pressure_cpu_waiting_seconds_total", IDS["v1only"]) is not None:
                 fail("PSI reported for a container without a cgroup2 directory")
             ok("hybrid host: container without a cgroup2 directory reported, without PSI")
+
+        # Task states: a running, a sleeping and a stopped (SIGSTOP) process in a cgroup. In
+        # the first, the sleeper waits in a pipe read (TASK_INTERRUPTIBLE): the kernel's
+        # cgroupstats counts it. In the second it waits in nanosleep(), which since Linux 6.1
+        # is TASK_INTERRUPTIBLE|TASK_FREEZABLE and which cgroupstats counts in no state: the
+        # exporter sees the count fall short of pids.current and counts from /proc instead.
+        pipe_r, pipe_w = os.pipe()
+        sleepers = {"states": subprocess.Popen(["cat"], stdin=pipe_r, stdout=subprocess.DEVNULL),
+                    "freezable": subprocess.Popen(["sleep", "1000"])}
+        os.close(pipe_r)
+        stopped = []
+        for name, sleeper in sleepers.items():
+            runner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            halted = subprocess.Popen(["sleep", "1000"])
+            workers += [runner, sleeper, halted]
+            stopped.append(halted)
+            for p in (runner, sleeper, halted):
+                join_cgroup(IDS[name], p.pid)
+            halted.send_signal(signal.SIGSTOP)
+        for p in stopped:
+            for _ in range(50):
+                if read(f"/proc/{p.pid}/stat").rsplit(")", 1)[1].split()[0] == "T":
+                    break
+                time.sleep(0.02)
+        _, s = daemon.scrape()
+        # With an iowait series the kernel counted (cgroup v1, initial network namespace).
+        sources = {name: "/proc" if task_states(s, IDS[name])["iowait"] is None else "cgroupstats"
+                   for name in sleepers}
+        if V2 and "cgroupstats" in sources.values():
+            fail("an iowait series on cgroup v2, where cgroupstats does not answer")
+        if not V2 and sources["states"] != "cgroupstats":
+            print("note: cgroupstats does not answer here: every count is from /proc")
+        for name, source in sources.items():
+            check_task_states(daemon, IDS[name], source)
+        for p in stopped:
+            p.send_signal(signal.SIGCONT)
+        os.close(pipe_w)
 
         # The whole scrape of this host passes promtool.
         text, _ = daemon.scrape()

@@ -1,0 +1,287 @@
+#include "exporters/cgroup/proc_parsers.h"
+
+#include <linux/cgroupstats.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/taskstats.h>
+
+#include <cstring>
+
+#include "exporters/cgroup/parse_util.h"
+
+namespace swarmscope::cgroup {
+namespace {
+
+using parse::ForEachLine;
+using parse::NextField;
+using parse::Number;
+using parse::TrimSpace;
+
+// --- netlink framing ---------------------------------------------------------------------
+
+constexpr size_t Align4(size_t n) { return (n + 3) & ~size_t{3}; }
+
+// A request of one generic netlink message with one attribute.
+std::string GenlRequest(uint16_t type, uint32_t seq, uint8_t cmd, uint8_t version, uint16_t attr,
+                        const void* payload, size_t payload_size) {
+  const size_t attr_len = NLA_HDRLEN + payload_size;
+  const size_t total = NLMSG_HDRLEN + GENL_HDRLEN + Align4(attr_len);
+  std::string out(total, '\0');
+  nlmsghdr n{};
+  n.nlmsg_len = static_cast<uint32_t>(total);
+  n.nlmsg_type = type;
+  n.nlmsg_flags = NLM_F_REQUEST;
+  n.nlmsg_seq = seq;
+  genlmsghdr g{};
+  g.cmd = cmd;
+  g.version = version;
+  nlattr a{};
+  a.nla_len = static_cast<uint16_t>(attr_len);
+  a.nla_type = attr;
+  std::memcpy(out.data(), &n, sizeof(n));
+  std::memcpy(out.data() + NLMSG_HDRLEN, &g, sizeof(g));
+  std::memcpy(out.data() + NLMSG_HDRLEN + GENL_HDRLEN, &a, sizeof(a));
+  std::memcpy(out.data() + NLMSG_HDRLEN + GENL_HDRLEN + NLA_HDRLEN, payload, payload_size);
+  return out;
+}
+
+// One netlink message of a reply: its header and what follows it, bounds-checked.
+struct Message {
+  nlmsghdr header{};
+  std::string_view body;  // after the netlink header
+};
+
+// The messages of `reply` in order, calling fn(message) until it returns false. Stops at a
+// truncated or inconsistent message.
+template <typename Fn>
+void ForEachMessage(std::string_view reply, Fn&& fn) {
+  while (reply.size() >= NLMSG_HDRLEN) {
+    Message m;
+    std::memcpy(&m.header, reply.data(), sizeof(m.header));
+    if (m.header.nlmsg_len < NLMSG_HDRLEN || m.header.nlmsg_len > reply.size()) {
+      return;
+    }
+    m.body = reply.substr(NLMSG_HDRLEN, m.header.nlmsg_len - NLMSG_HDRLEN);
+    if (!fn(m)) {
+      return;
+    }
+    reply.remove_prefix(std::min(reply.size(), Align4(m.header.nlmsg_len)));
+  }
+}
+
+// The errno of an NLMSG_ERROR message (0 for an acknowledgement), or -1 if truncated.
+int ErrorOf(const Message& m) {
+  int error = 0;
+  if (m.body.size() < sizeof(error)) {
+    return -1;
+  }
+  std::memcpy(&error, m.body.data(), sizeof(error));
+  return error < 0 ? -error : error;
+}
+
+// Calls fn(type, payload) for every attribute after the generic netlink header.
+template <typename Fn>
+void ForEachAttribute(const Message& m, Fn&& fn) {
+  if (m.body.size() < GENL_HDRLEN) {
+    return;
+  }
+  std::string_view attrs = m.body.substr(GENL_HDRLEN);
+  while (attrs.size() >= NLA_HDRLEN) {
+    nlattr a{};
+    std::memcpy(&a, attrs.data(), sizeof(a));
+    if (a.nla_len < NLA_HDRLEN || a.nla_len > attrs.size()) {
+      return;
+    }
+    fn(static_cast<uint16_t>(a.nla_type & NLA_TYPE_MASK),
+       attrs.substr(NLA_HDRLEN, a.nla_len - NLA_HDRLEN));
+    attrs.remove_prefix(std::min(attrs.size(), Align4(a.nla_len)));
+  }
+}
+
+}  // namespace
+
+std::optional<ProcIo> ParseProcIo(std::string_view text) {
+  constexpr std::string_view kKeys[] = {"read_bytes:", "write_bytes:"};
+  std::optional<uint64_t> values[2];
+  ForEachLine(text, [&](std::string_view line) {
+    std::string_view rest = line;
+    const std::string_view key = NextField(rest);
+    for (size_t i = 0; i < 2; ++i) {
+      if (key == kKeys[i] && !values[i]) {
+        values[i] = Number<uint64_t>(TrimSpace(rest));
+      }
+    }
+  });
+  if (!values[0] || !values[1]) {
+    return std::nullopt;
+  }
+  return ProcIo{*values[0], *values[1]};
+}
+
+bool ParseNetDevInto(std::string_view text, std::vector<NetDevice>& devices) {
+  size_t used = 0;
+  bool ok = true;
+  int line_no = 0;
+  ForEachLine(text, [&](std::string_view line) {
+    if (!ok || ++line_no <= 2 || TrimSpace(line).empty()) {
+      return;  // two header lines
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      ok = false;
+      return;
+    }
+    std::string_view rest = line.substr(colon + 1);
+    // 16 counters: bytes packets errs drop fifo frame compressed multicast, received then
+    // transmitted. Only the first four of each direction are reported (and parsed).
+    uint64_t v[16] = {};
+    for (int i = 0; i < 16; ++i) {
+      const std::string_view field = NextField(rest);
+      std::optional<uint64_t> n;
+      if ((i & 4) == 0) {
+        n = Number<uint64_t>(field);
+      } else if (!field.empty()) {
+        n = 0;
+      }
+      if (!n) {
+        ok = false;
+        return;
+      }
+      v[i] = *n;
+    }
+    if (used == devices.size()) {
+      devices.emplace_back();
+    }
+    NetDevice& d = devices[used++];
+    d.name.assign(TrimSpace(line.substr(0, colon)));
+    d.rx_bytes = v[0], d.rx_packets = v[1], d.rx_errors = v[2], d.rx_dropped = v[3];
+    d.tx_bytes = v[8], d.tx_packets = v[9], d.tx_errors = v[10], d.tx_dropped = v[11];
+  });
+  if (!ok || line_no < 2) {
+    devices.clear();
+    return false;
+  }
+  devices.resize(used);
+  return true;
+}
+
+std::optional<std::vector<NetDevice>> ParseNetDev(std::string_view text) {
+  std::vector<NetDevice> devices;
+  if (!ParseNetDevInto(text, devices)) {
+    return std::nullopt;
+  }
+  return devices;
+}
+
+std::optional<char> ParseTaskState(std::string_view stat) {
+  // Every field after the name is a number or the state letter, so the last ')' ends the
+  // name; the name is at most 64 bytes, so it is found near the start of a long line.
+  constexpr size_t kNameEndsBefore = 96;
+  const size_t close = stat.substr(0, kNameEndsBefore).rfind(')');
+  if (close == std::string_view::npos || stat.find('(') > close) {
+    return std::nullopt;
+  }
+  // "pid (comm) S ppid ...": one space, the state letter, then a space or the end.
+  const std::string_view rest = stat.substr(close + 1);
+  if (rest.size() < 2 || rest[0] != ' ' || rest[1] < 'A' || rest[1] > 'z' ||
+      (rest.size() > 2 && rest[2] != ' ' && rest[2] != '\n')) {
+    return std::nullopt;
+  }
+  return rest[1];
+}
+
+bool CountTaskState(char state, TaskStates& states) {
+  switch (state) {
+    case 'R':
+      ++states.running;
+      return true;
+    case 'S':
+      ++states.sleeping;
+      return true;
+    case 'D':
+      ++states.uninterruptible;
+      return true;
+    case 'T':
+    case 't':
+      ++states.stopped;
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string BuildTaskstatsFamilyRequest(uint32_t seq) {
+  static constexpr char kName[] = TASKSTATS_GENL_NAME;  // with its NUL, as the kernel wants
+  return GenlRequest(GENL_ID_CTRL, seq, CTRL_CMD_GETFAMILY, 1, CTRL_ATTR_FAMILY_NAME, kName,
+                     sizeof(kName));
+}
+
+std::optional<uint16_t> ParseTaskstatsFamilyReply(std::string_view reply, uint32_t seq,
+                                                  int* error) {
+  std::optional<uint16_t> id;
+  int err = 0;
+  ForEachMessage(reply, [&](const Message& m) {
+    if (m.header.nlmsg_seq != seq) {
+      return true;
+    }
+    if (m.header.nlmsg_type == NLMSG_ERROR) {
+      err = std::max(ErrorOf(m), 0);
+      return false;
+    }
+    if (m.header.nlmsg_type != GENL_ID_CTRL) {
+      return true;
+    }
+    ForEachAttribute(m, [&](uint16_t type, std::string_view payload) {
+      uint16_t v = 0;
+      if (type == CTRL_ATTR_FAMILY_ID && payload.size() >= sizeof(v)) {
+        std::memcpy(&v, payload.data(), sizeof(v));
+        id = v;
+      }
+    });
+    return false;
+  });
+  if (error != nullptr) {
+    *error = id ? 0 : err;
+  }
+  return id;
+}
+
+std::string BuildCgroupStatsRequest(uint16_t family, uint32_t seq, uint32_t dir_fd) {
+  return GenlRequest(family, seq, CGROUPSTATS_CMD_GET, TASKSTATS_GENL_VERSION,
+                     CGROUPSTATS_CMD_ATTR_FD, &dir_fd, sizeof(dir_fd));
+}
+
+CgroupStatsReply ParseCgroupStatsReply(std::string_view reply, uint32_t seq) {
+  CgroupStatsReply out;
+  bool seen = false;
+  ForEachMessage(reply, [&](const Message& m) {
+    seen = true;
+    if (m.header.nlmsg_seq != seq) {
+      out.kind = CgroupStatsReply::Kind::kOther;
+      return true;
+    }
+    if (m.header.nlmsg_type == NLMSG_ERROR) {
+      const int error = ErrorOf(m);
+      out.kind = error > 0 ? CgroupStatsReply::Kind::kError : CgroupStatsReply::Kind::kMalformed;
+      out.error = std::max(error, 0);
+      return false;
+    }
+    out.kind = CgroupStatsReply::Kind::kMalformed;
+    ForEachAttribute(m, [&](uint16_t type, std::string_view payload) {
+      cgroupstats s{};
+      if (type == CGROUPSTATS_TYPE_CGROUP_STATS && payload.size() >= sizeof(s)) {
+        std::memcpy(&s, payload.data(), sizeof(s));
+        out.kind = CgroupStatsReply::Kind::kStats;
+        out.states = TaskStates{s.nr_running,         s.nr_sleeping, s.nr_stopped,
+                                s.nr_uninterruptible, s.nr_io_wait,  true};
+      }
+    });
+    return false;
+  });
+  if (!seen) {
+    out.kind = CgroupStatsReply::Kind::kMalformed;
+  }
+  return out;
+}
+
+}  // namespace swarmscope::cgroup

@@ -1,0 +1,81 @@
+#pragma once
+
+// Pure parsers of the /proc files the cgroup exporter reads, and the encoding and decoding
+// of the kernel's cgroupstats messages (generic netlink): bytes in, plain struct out. No
+// I/O, no globals, no throws.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace swarmscope::cgroup {
+
+/// /proc/<pid>/io: bytes the process (and its reaped children) made the storage layer
+/// read and write.
+struct ProcIo {
+  uint64_t read_bytes = 0;
+  uint64_t write_bytes = 0;
+};
+std::optional<ProcIo> ParseProcIo(std::string_view text);
+
+/// One interface of /proc/<pid>/net/dev.
+struct NetDevice {
+  std::string name;
+  uint64_t rx_bytes = 0, rx_packets = 0, rx_errors = 0, rx_dropped = 0;
+  uint64_t tx_bytes = 0, tx_packets = 0, tx_errors = 0, tx_dropped = 0;
+};
+/// /proc/<pid>/net/dev into `devices` (cleared first; its strings' memory is reused).
+bool ParseNetDevInto(std::string_view text, std::vector<NetDevice>& devices);
+std::optional<std::vector<NetDevice>> ParseNetDev(std::string_view text);
+
+/// The state letter of /proc/<pid>/task/<tid>/stat (field 3: R, S, D, T, t, Z, I, ...).
+/// The command name may hold spaces and parentheses, so the state is found after the last
+/// ')'. nullopt when the line does not look like a stat line.
+std::optional<char> ParseTaskState(std::string_view stat);
+
+/// Tasks (threads) of a cgroup by state, as in cAdvisor's container_tasks_state.
+struct TaskStates {
+  uint64_t running = 0;
+  uint64_t sleeping = 0;
+  uint64_t stopped = 0;
+  uint64_t uninterruptible = 0;
+  uint64_t iowait = 0;
+  /// Whether `iowait` is known: only the kernel's cgroupstats counts tasks waiting on I/O;
+  /// the task states in /proc cannot tell them apart from other uninterruptible sleeps.
+  bool has_iowait = false;
+};
+
+/// Counts one task of /proc state `state` (R running, S sleeping, D uninterruptible, T and
+/// t stopped). Other states (I idle kernel threads, Z zombies, X, P, W) count in none, as
+/// in cgroupstats. Returns whether it was counted.
+bool CountTaskState(char state, TaskStates& states);
+
+// --- cgroupstats over generic netlink (linux/cgroupstats.h, linux/taskstats.h) ------------
+
+/// A request for the id of the TASKSTATS generic netlink family (CTRL_CMD_GETFAMILY).
+std::string BuildTaskstatsFamilyRequest(uint32_t seq);
+/// The family id in the reply to BuildTaskstatsFamilyRequest(seq). On an error reply,
+/// nullopt and `*error` = the (positive) errno; on a malformed reply, nullopt and 0.
+std::optional<uint16_t> ParseTaskstatsFamilyReply(std::string_view reply, uint32_t seq,
+                                                  int* error = nullptr);
+
+/// A CGROUPSTATS_CMD_GET request for the cgroup directory open as `dir_fd`.
+std::string BuildCgroupStatsRequest(uint16_t family, uint32_t seq, uint32_t dir_fd);
+
+/// What a reply to BuildCgroupStatsRequest() says.
+struct CgroupStatsReply {
+  enum class Kind {
+    kStats,      ///< `states` holds the counts (with iowait)
+    kError,      ///< the kernel refused: `error` is the errno (EINVAL: not a v1 cgroup)
+    kOther,      ///< a message for another request (a stale sequence number): skip it
+    kMalformed,  ///< not a reply this parser understands
+  };
+  Kind kind = Kind::kMalformed;
+  int error = 0;
+  TaskStates states;
+};
+CgroupStatsReply ParseCgroupStatsReply(std::string_view reply, uint32_t seq);
+
+}  // namespace swarmscope::cgroup

@@ -25,6 +25,9 @@ struct ContainerInfo {
   int64_t main_pid = 0;           ///< host pid of the container's init, 0 if not running
   double start_time_seconds = 0;  ///< unix time the container last started
   std::string state;              ///< created, running, paused, restarting, exited, dead
+  /// Grows with every `docker update` of the container (its resource limits may have
+  /// changed): readers that cache limits read them again when it changes.
+  uint64_t updates = 0;
 };
 
 /// An immutable view of every known container, keyed by full id.

@@ -58,6 +58,9 @@ EventEffect ApplyEvent(const Event& e, EngineState& state) {
   if (e.action == "oom") {
     record.oom_events++;
   }
+  if (e.action == "update") {
+    record.updates++;
+  }
   effect.inspect = e.id;
   return effect;
 }
@@ -96,6 +99,7 @@ ContainerInfo InventoryInfo(const std::string& id, const ContainerRecord& rec) {
   info.main_pid = rec.details.pid;
   info.start_time_seconds = rec.details.started_at;
   info.state = rec.details.state;
+  info.updates = rec.updates;
   return info;
 }
 

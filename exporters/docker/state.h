@@ -17,6 +17,7 @@ namespace swarmscope::docker {
 struct ContainerRecord {
   ContainerDetails details;
   uint64_t oom_events = 0;  ///< `oom` events seen (at least 1 if Docker says OOMKilled)
+  uint64_t updates = 0;     ///< `update` events seen (limits changed)
 };
 
 /// The swarm as a manager sees it; rendered by the one node that emits cluster series.

@@ -125,9 +125,6 @@ bool Sync::FullSync(Api& api, std::string* error) {
   }
   next.connected = true;
   std::unordered_map<std::string, ContainerInfo> inventory;
-  for (const auto& [id, rec] : next.containers) {
-    inventory.emplace(id, InventoryInfo(id, rec));
-  }
   {
     std::lock_guard lock(mu_);
     if (!state_.connected) {
@@ -136,12 +133,16 @@ bool Sync::FullSync(Api& api, std::string* error) {
                  {"api_version", api.api_version()},
                  {"containers", std::to_string(next.containers.size())}});
     }
-    // OOM kills seen by events survive a resync.
+    // OOM kills and updates seen by events survive a resync.
     for (auto& [id, rec] : next.containers) {
       auto old = state_.containers.find(id);
       if (old != state_.containers.end()) {
         rec.oom_events = std::max(rec.oom_events, old->second.oom_events);
+        rec.updates = old->second.updates;
       }
+    }
+    for (const auto& [id, rec] : next.containers) {
+      inventory.emplace(id, InventoryInfo(id, rec));
     }
     next.swarm = std::move(state_.swarm);
     next.health_checks = state_.health_checks;

@@ -174,10 +174,17 @@ TEST_F(SyncTest, EventsThatChangeNothingDoNotCopyTheInventory) {
   }
   EXPECT_EQ(inventory_.Snapshot()->generation, generation);
   EXPECT_EQ(requests_, before + 1);  // one inspect
+  // `docker update` (limits may have changed) is published, for readers that cache limits.
+  for (const auto& [cid, info] : inventory_.Snapshot()->containers) {
+    if (info.name == "unhealthy") {
+      sync_.OnEvent(api_, R"({"Type":"container","Action":"update","Actor":{"ID":")" + cid + R"("},"timeNano":1})");
+    }
+  }
+  EXPECT_EQ(inventory_.Snapshot()->generation, generation + 1);
   // A container that goes is published.
   sync_.OnEvent(api_, R"({"Type":"container","Action":"destroy","Actor":{"ID":")" + id +
                           R"("},"timeNano":1})");
-  EXPECT_EQ(inventory_.Snapshot()->generation, generation + 1);
+  EXPECT_EQ(inventory_.Snapshot()->generation, generation + 2);
   EXPECT_EQ(inventory_.Snapshot()->Find(id), nullptr);
 }
 

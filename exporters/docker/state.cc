@@ -106,7 +106,7 @@ ContainerInfo InventoryInfo(const std::string& id, const ContainerRecord& rec) {
 bool SameInventoryInfo(const ContainerInfo& a, const ContainerInfo& b) {
   return a.id == b.id && a.name == b.name && a.image == b.image && a.labels == b.labels &&
          a.main_pid == b.main_pid && a.start_time_seconds == b.start_time_seconds &&
-         a.state == b.state;
+         a.state == b.state && a.updates == b.updates;
 }
 
 }  // namespace swarmscope::docker

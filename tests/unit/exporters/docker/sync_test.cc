@@ -154,7 +154,12 @@ TEST_F(SyncTest, EventsThatChangeNothingDoNotCopyTheInventory) {
   ASSERT_TRUE(sync_.FullSync(api_, &error)) << error;
   const uint64_t generation = inventory_.Snapshot()->generation;
   const int before = requests_;
-  const std::string id = inventory_.Snapshot()->containers.begin()->first;
+  std::string id;
+  for (const auto& [cid, info] : inventory_.Snapshot()->containers) {
+    if (info.name == "plain") {
+      id = cid;
+    }
+  }
   // A health check run: exec_create, exec_start, exec_die.
   for (const char* action :
        {"exec_create: /bin/sh -c false", "exec_start: /bin/sh -c false", "exec_die"}) {
@@ -175,11 +180,9 @@ TEST_F(SyncTest, EventsThatChangeNothingDoNotCopyTheInventory) {
   EXPECT_EQ(inventory_.Snapshot()->generation, generation);
   EXPECT_EQ(requests_, before + 1);  // one inspect
   // `docker update` (limits may have changed) is published, for readers that cache limits.
-  for (const auto& [cid, info] : inventory_.Snapshot()->containers) {
-    if (info.name == "unhealthy") {
-      sync_.OnEvent(api_, R"({"Type":"container","Action":"update","Actor":{"ID":")" + cid + R"("},"timeNano":1})");
-    }
-  }
+  sync_.OnEvent(api_, R"({"Type":"container","Action":"update","Actor":{"ID":")" + unhealthy +
+                          R"("},"timeNano":1})");
+  EXPECT_EQ(inventory_.Snapshot()->Find(unhealthy)->updates, 1u);
   EXPECT_EQ(inventory_.Snapshot()->generation, generation + 1);
   // A container that goes is published.
   sync_.OnEvent(api_, R"({"Type":"container","Action":"destroy","Actor":{"ID":")" + id +

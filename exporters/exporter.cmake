@@ -45,7 +45,8 @@ function(swarmscope_exporter)
     target_compile_definitions(${X_NAME}_tests PRIVATE SWARMSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     target_link_libraries(${X_NAME}_tests PRIVATE ${lib} ${X_LIBS} swarmscope_test_support
       GTest::gtest GTest::gtest_main swarmscope_warnings)
-    gtest_discover_tests(${X_NAME}_tests DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 120 LABELS unit)
+    gtest_discover_tests(${X_NAME}_tests TEST_PREFIX "${X_NAME}." DISCOVERY_TIMEOUT 30
+      PROPERTIES TIMEOUT 120 LABELS unit)
     set_property(GLOBAL APPEND PROPERTY SWARMSCOPE_TEST_TARGETS ${X_NAME}_tests)
   endif()
   if(SWARMSCOPE_FUZZ)

@@ -96,7 +96,10 @@ Clock::time_point HttpHandler::Deadline(const HttpRequest& request, Clock::time_
     const std::string_view v = header->value();
     double seconds = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-    if (ec == std::errc() && end == v.data() + v.size() && std::isfinite(seconds) && seconds > 0) {
+    // A header longer than --scrape.timeout changes nothing (and might not fit an int64).
+    const double limit_ms = static_cast<double>(timeout.count());
+    if (ec == std::errc() && end == v.data() + v.size() && std::isfinite(seconds) && seconds > 0 &&
+        seconds * 1000 < limit_ms) {
       milliseconds from_header(static_cast<int64_t>(seconds * 1000));
       // Leave the offset for the answer to travel, but never less than half the budget.
       from_header = std::max(from_header - options_.scrape_timeout_offset, from_header / 2);

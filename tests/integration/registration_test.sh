@@ -123,7 +123,7 @@ wait "$PID" 2>/dev/null || true
 
 echo "== example_tests (through ctest: label unit)"
 [ -x "$build/exporters/example/example_tests" ] || fail "no example_tests executable in exporters/example"
-ctest --test-dir "$build" -L '^unit$' -R '^Example' --output-on-failure >"$WORK/example_tests.log" 2>&1 ||
+ctest --test-dir "$build" -L '^unit$' -R '^example\.' --output-on-failure >"$WORK/example_tests.log" 2>&1 ||
   fail "example_tests failed: $(tail -40 "$WORK/example_tests.log")"
 want=$(grep -c '^TEST(' "$tree/exporters/example/example_exporter_test.cc")
 grep -q "100% tests passed, 0 tests failed out of $want\$" "$WORK/example_tests.log" ||

@@ -121,6 +121,14 @@ TEST_F(HandlerTest, DeadlineFromPrometheusHeader) {
   }
 }
 
+// Found by fuzz_http_request: a header too large for an int64 of milliseconds.
+TEST_F(HandlerTest, HugeScrapeTimeoutHeaderMeansTheConfiguredTimeout) {
+  HttpRequest r = Request(http::verb::get, "/metrics");
+  r.set("X-Prometheus-Scrape-Timeout-Seconds", "77777777777777777777777777777777777777770.5");
+  const Clock::time_point now = Clock::now();
+  EXPECT_EQ(handler_.Deadline(r, now), now + milliseconds(10000));
+}
+
 // A request that waited for a handler thread has less time left, not more.
 TEST_F(HandlerTest, DeadlineCountsFromArrival) {
   const Clock::time_point received = Clock::now() - milliseconds(3000);

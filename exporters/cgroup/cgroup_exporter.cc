@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,6 +48,7 @@ class CgroupExporter : public Exporter {
         parents_(options.parents),
         label_keys_(options.labels),
         timestamps_(options.timestamps),
+        limits_interval_(options.limits_refresh_interval),
         budget_(Budget(deps.log)),
         files_(budget_),
         mounts_(procfs_),
@@ -66,7 +69,9 @@ class CgroupExporter : public Exporter {
     const Layout& layout = reader_->layout();
     const auto& cgroups = cgroups_.Discover(layout.dir(layout.base()), parents_);
     RefreshLabels(cgroups);
-    reader_->BeginScrape();
+    const auto now = std::chrono::steady_clock::now();
+    ScheduleLimits(cgroups, now);
+    reader_->BeginScrape(now);
     for (CgroupState* c : cgroups) {
       if (ctx.Expired()) {
         return false;
@@ -134,12 +139,55 @@ class CgroupExporter : public Exporter {
       }
       const ContainerInfo* now =
           c->container_id.empty() ? nullptr : snapshot->Find(c->container_id);
+      // A `docker update` may have changed its limits: read them again in this scrape.
+      const uint64_t updates = now != nullptr ? now->updates : 0;
+      if (updates != c->limits_updates) {
+        c->limits_updates = updates;
+        c->limits_due = true;
+      }
       if (c->labels_built && SameLabels(snapshot_->Find(c->container_id), now)) {
         continue;
       }
       BuildLabels(*c, now);
     }
     snapshot_ = std::move(snapshot);
+  }
+
+  // Limits changed without Docker are caught by reading every cgroup's again after
+  // limits_interval_: oldest first, and at most the share of cgroups that keeps every one
+  // within the interval at the current scrape rate (at least one), so that cgroups first
+  // seen together are not all read again in the same scrape.
+  void ScheduleLimits(const std::vector<CgroupState*>& cgroups,
+                      std::chrono::steady_clock::time_point now) {
+    const auto gap =
+        last_scrape_ == std::chrono::steady_clock::time_point{}
+            ? limits_interval_
+            : std::min<std::chrono::steady_clock::duration>(now - last_scrape_, limits_interval_);
+    last_scrape_ = now;
+    stale_.clear();
+    for (CgroupState* c : cgroups) {
+      if (!c->limits_due && c->limits_read && now - c->limits_read_at >= limits_interval_) {
+        stale_.push_back(c);
+      }
+    }
+    if (stale_.empty()) {
+      return;
+    }
+    size_t quota = stale_.size();
+    if (limits_interval_.count() > 0) {
+      const double share = std::chrono::duration<double>(gap) / limits_interval_;
+      quota = std::max<size_t>(1, static_cast<size_t>(std::ceil(share * cgroups.size())));
+    }
+    if (quota < stale_.size()) {
+      std::nth_element(stale_.begin(), stale_.begin() + static_cast<ptrdiff_t>(quota), stale_.end(),
+                       [](const CgroupState* a, const CgroupState* b) {
+                         return a->limits_read_at < b->limits_read_at;
+                       });
+      stale_.resize(quota);
+    }
+    for (CgroupState* c : stale_) {
+      c->limits_due = true;
+    }
   }
 
   bool SameLabels(const ContainerInfo* a, const ContainerInfo* b) const {
@@ -216,6 +264,9 @@ class CgroupExporter : public Exporter {
   std::vector<std::string> label_keys_;
   std::vector<std::string> label_names_;  ///< container_label_<key>, per label_keys_
   bool timestamps_;
+  std::chrono::milliseconds limits_interval_;
+  std::chrono::steady_clock::time_point last_scrape_{};
+  std::vector<CgroupState*> stale_;  ///< scratch: cgroups whose limits are older than due
   DescriptorBudget budget_;
   FileReader files_;
   MountWatch mounts_;
@@ -238,7 +289,12 @@ ExporterSpec CgroupExporterSpec() {
       .Add(&CgroupOptions::labels, "labels",
            "Comma-separated Docker labels exported as container_label_<key> on container series.")
       .Add(&CgroupOptions::timestamps, "timestamps",
-           "Give cgroup samples explicit timestamps (as cAdvisor does).");
+           "Give cgroup samples explicit timestamps (as cAdvisor does).")
+      .Add(&CgroupOptions::limits_refresh_interval, "limits-refresh-interval",
+           "Resource limits (container_spec_*, container_threads_max) are read when a cgroup is "
+           "first seen and at once after a docker update; this is how old they may get "
+           "otherwise (limits written without Docker), spread over scrapes. 0s reads them every "
+           "scrape.");
   return DefineExporter(
       "cgroup",
       "per-container CPU, memory, IO, network, pids and pressure from cgroups (cAdvisor names)",

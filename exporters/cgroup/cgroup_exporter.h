@@ -6,6 +6,7 @@
 // kept_files.h (the I/O), cgroup_parsers.h and proc_parsers.h (pure parsers), taskstats.h
 // (the kernel's task counts over netlink), metrics.h (the metric table).
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct CgroupOptions {
   std::vector<std::string> parents = {"/docker", "/system.slice"};
   std::vector<std::string> labels = ParseList(kDefaultSwarmLabels);
   bool timestamps = false;
+  /// How old resource limits may get when no `docker update` says they changed (limits
+  /// written without Docker); 0 reads them every scrape.
+  std::chrono::milliseconds limits_refresh_interval = std::chrono::minutes(1);
 };
 
 /// The exporter table row for the cgroup exporter.

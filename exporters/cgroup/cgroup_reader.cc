@@ -78,6 +78,10 @@ bool CgroupReader::Read(CgroupState& c, ScrapeContext& ctx) {
   ctx_ = &ctx;
   c.stats.Clear();
   c.reads_ok = 0;
+  reading_limits_ = c.limits_due || !c.limits_read;
+  if (reading_limits_) {
+    c.stats.limits = Limits();
+  }
   if (layout_.has_v1()) {
     ReadV1(c);
     // Hybrid: PSI lives in the cgroup2 tree, where a container may have no directory.
@@ -99,6 +103,12 @@ bool CgroupReader::Read(CgroupState& c, ScrapeContext& ctx) {
   if (!c.gone) {
     CreationTime(c, layout_.base());
     c.stats.start_time_seconds = c.created_seconds;
+  }
+  if (reading_limits_) {
+    c.limits_read = true;
+    c.limits_due = false;
+    c.limits_read_at = scrape_time_;
+    reading_limits_ = false;
   }
   c.present = !c.gone;
   ctx_ = nullptr;
@@ -146,9 +156,10 @@ std::optional<std::string_view> CgroupReader::Text(CgroupState& c, Hierarchy h, 
   if (c.gone) {
     return std::nullopt;
   }
-  const ReadStatus status = files_.Read(
-      c.files[id], RootOf(h), [&](std::string& path) { CgroupPath(path, h, c.path, FileName(id)); },
-      ShapeOf(id), buffer_);
+  auto path_of = [&](std::string& path) { CgroupPath(path, h, c.path, FileName(id)); };
+  const ReadStatus status =
+      IsLimit(id) ? files_.ReadOnce(RootOf(h), path_of, ShapeOf(id), buffer_)
+                  : files_.Read(c.files[id], RootOf(h), path_of, ShapeOf(id), buffer_);
   if (status == ReadStatus::kGone) {
     // The cgroup is gone when its base directory is; elsewhere only that directory is (a
     // hybrid host's cgroup2 tree may lose it while the container runs on).

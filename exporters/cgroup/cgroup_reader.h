@@ -5,6 +5,7 @@
 // trees, the daemon at the host.
 
 #include <array>
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,12 +32,17 @@ class CgroupReader {
   CgroupReader(const CgroupReader&) = delete;
   CgroupReader& operator=(const CgroupReader&) = delete;
 
-  /// Starts a scrape: what was learnt of directories in the last one may have changed.
-  void BeginScrape() { parents_.clear(); }
+  /// Starts a scrape at `now`: what was learnt of directories in the last one may have
+  /// changed.
+  void BeginScrape(std::chrono::steady_clock::time_point now) {
+    parents_.clear();
+    scrape_time_ = now;
+  }
 
-  /// Reads `c` into `c.stats`. Returns false when the cgroup vanished (`c.gone`): leave it
-  /// out whole, silently, as its files may have been half read. Malformed files are
-  /// reported through `ctx` and leave their metrics out.
+  /// Reads `c` into `c.stats`; its limits (`c.stats.limits`) only when it has none yet or
+  /// `c.limits_due`, else they stay as last read. Returns false when the cgroup vanished
+  /// (`c.gone`): leave it out whole, silently, as its files may have been half read. Malformed
+  /// files are reported through `ctx` and leave their metrics out.
   bool Read(CgroupState& c, ScrapeContext& ctx);
 
   const Layout& layout() const { return layout_; }
@@ -61,6 +67,8 @@ class CgroupReader {
   void ReadV2(CgroupState& c);
   void ReadV2Cpu(CgroupState& c);
   void ReadV2Memory(CgroupState& c);
+  void ReadV1Limits(CgroupState& c);
+  void ReadV2Limits(CgroupState& c);
   void ReadPressure(CgroupState& c);
   /// Whether `c` has a directory in `h` (looked up once; again each scrape while missing).
   bool Has(CgroupState& c, Hierarchy h);
@@ -95,6 +103,8 @@ class CgroupReader {
   std::array<int, kHierarchyCount> roots_;  ///< O_PATH descriptors of the mounts, or -1
   int proc_root_ = -1;
   ScrapeContext* ctx_ = nullptr;
+  std::chrono::steady_clock::time_point scrape_time_{};
+  bool reading_limits_ = false;  ///< the cgroup being read has its limits read too
 
   struct Parent {
     Hierarchy hierarchy;

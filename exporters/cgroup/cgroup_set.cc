@@ -80,6 +80,26 @@ FileShape ShapeOf(FileId id) {
   return id == kProcs || id == kTasks || id == kThreads ? FileShape::kRecords : FileShape::kWhole;
 }
 
+bool IsLimit(FileId id) {
+  switch (id) {
+    case kCfsPeriod:
+    case kCfsQuota:
+    case kCpuShares:
+    case kCpuMax:
+    case kCpuWeight:
+    case kMemLimit:
+    case kMemSoftLimit:
+    case kMemswLimit:
+    case kMemMax:
+    case kMemLow:
+    case kSwapMax:
+    case kPidsMax:
+      return true;
+    default:
+      return false;
+  }
+}
+
 CgroupSet::CgroupSet(FileReader& files) : files_(files) {}
 
 CgroupSet::~CgroupSet() { Clear(); }

@@ -7,6 +7,7 @@
 #include <dirent.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -70,6 +71,9 @@ enum FileId : uint8_t {
 std::string_view FileName(FileId id);
 /// How its end is found (lists of ids are seq files of many records).
 FileShape ShapeOf(FileId id);
+/// Whether `id` is a resource limit (Limits): read with open/read/close when due, never
+/// kept open.
+bool IsLimit(FileId id);
 
 /// A /proc file of one process or thread, by id.
 struct IdFile {
@@ -101,6 +105,13 @@ struct CgroupState {
   std::vector<IdFile> io;                 ///< /proc/<pid>/io per process (the I/O fallback), by pid
   std::vector<IdFile> threads;            ///< /proc/<tid>/task/<tid>/stat per thread, by tid
   std::optional<double> created_seconds;  ///< the cgroup directory's ctime, read once
+
+  // Resource limits (stats.limits): read when first seen, then only when due (see
+  // CgroupExporter's ScheduleLimits).
+  bool limits_read = false;  ///< read at least once
+  bool limits_due = true;    ///< to be read in this scrape
+  std::chrono::steady_clock::time_point limits_read_at{};
+  uint64_t limits_updates = 0;  ///< ContainerInfo::updates when last compared
 
   // This scrape.
   Stats stats;

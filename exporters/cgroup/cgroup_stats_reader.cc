@@ -70,7 +70,9 @@ void CgroupReader::ReadV1(CgroupState& c) {
   ReadV1Memory(c);
   if (Has(c, Hierarchy::kPids)) {
     s.threads = U64(c, Hierarchy::kPids, kPidsCurrent);
-    s.threads_max = U64(c, Hierarchy::kPids, kPidsMax, uint64_t{0});
+  }
+  if (reading_limits_) {
+    ReadV1Limits(c);
   }
   const bool blkio_has_devices = ReadV1Blkio(c);
   ReadProcesses(c, !blkio_has_devices);
@@ -88,17 +90,33 @@ void CgroupReader::ReadV1Cpu(CgroupState& c) {
     s.cfs_throttled_periods = v[1];
     s.cfs_throttled_ns = v[2];
   }
-  s.cpu_period_us = U64(c, h, kCfsPeriod);
-  if (auto text = Text(c, h, kCfsQuota)) {
-    if (auto q = ParseI64(*text)) {
-      if (*q > 0) {
-        s.cpu_quota_us = static_cast<uint64_t>(*q);
+}
+
+void CgroupReader::ReadV1Limits(CgroupState& c) {
+  Limits& l = c.stats.limits;
+  if (Has(c, Hierarchy::kCpu)) {
+    constexpr Hierarchy h = Hierarchy::kCpu;
+    l.cpu_period_us = U64(c, h, kCfsPeriod);
+    if (auto text = Text(c, h, kCfsQuota)) {
+      if (auto q = ParseI64(*text)) {
+        if (*q > 0) {
+          l.cpu_quota_us = static_cast<uint64_t>(*q);
+        }
+      } else {
+        Malformed(c, h, kCfsQuota, "not a number");
       }
-    } else {
-      Malformed(c, h, kCfsQuota, "not a number");
     }
+    l.cpu_shares = U64(c, h, kCpuShares);
   }
-  s.cpu_shares = U64(c, h, kCpuShares);
+  if (Has(c, Hierarchy::kMemory)) {
+    constexpr Hierarchy h = Hierarchy::kMemory;
+    l.memory_limit = Limit(U64(c, h, kMemLimit));
+    l.memory_reservation = Limit(U64(c, h, kMemSoftLimit));
+    l.memory_swap_limit = Limit(U64(c, h, kMemswLimit));
+  }
+  if (Has(c, Hierarchy::kPids)) {
+    l.threads_max = U64(c, Hierarchy::kPids, kPidsMax, uint64_t{0});
+  }
 }
 
 void CgroupReader::ReadV1Memory(CgroupState& c) {
@@ -110,9 +128,6 @@ void CgroupReader::ReadV1Memory(CgroupState& c) {
   s.memory_usage = U64(c, h, kMemUsage);
   s.memory_max_usage = U64(c, h, kMemMaxUsage);
   s.memory_failcnt = U64(c, h, kMemFailcnt);
-  s.memory_limit = Limit(U64(c, h, kMemLimit));
-  s.memory_reservation = Limit(U64(c, h, kMemSoftLimit));
-  s.memory_swap_limit = Limit(U64(c, h, kMemswLimit));
   const auto memsw = U64(c, h, kMemswUsage);
   std::optional<uint64_t> v[std::size(kV1MemoryKeys)];
   if (Keyed(c, h, kMemStat, kV1MemoryKeys, v)) {
@@ -173,7 +188,9 @@ void CgroupReader::ReadV2(CgroupState& c) {
   ReadV2Cpu(c);
   ReadV2Memory(c);
   s.threads = U64(c, h, kPidsCurrent);
-  s.threads_max = U64(c, h, kPidsMax, uint64_t{0});
+  if (reading_limits_) {
+    ReadV2Limits(c);
+  }
   if (auto io = Text(c, h, kIoStat)) {
     if (ParseIoStatInto(*io, s.io)) {
       s.io_known = s.io_ops_known = true;
@@ -197,17 +214,26 @@ void CgroupReader::ReadV2Cpu(CgroupState& c) {
     s.cfs_throttled_periods = v[4];
     s.cfs_throttled_ns = Micros(v[5]);
   }
+}
+
+void CgroupReader::ReadV2Limits(CgroupState& c) {
+  constexpr Hierarchy h = Hierarchy::kUnified;
+  Limits& l = c.stats.limits;
   if (auto text = Text(c, h, kCpuMax)) {
     if (auto m = ParseCpuMax(*text)) {
-      s.cpu_period_us = m->period_us;
-      s.cpu_quota_us = m->quota_us;
+      l.cpu_period_us = m->period_us;
+      l.cpu_quota_us = m->quota_us;
     } else {
       Malformed(c, h, kCpuMax, "expected '<quota|max> <period>'");
     }
   }
   if (auto w = U64(c, h, kCpuWeight)) {
-    s.cpu_shares = CpuWeightToShares(*w);
+    l.cpu_shares = CpuWeightToShares(*w);
   }
+  l.memory_limit = Limit(U64(c, h, kMemMax, uint64_t{0}));
+  l.memory_reservation = Limit(U64(c, h, kMemLow, uint64_t{0}));
+  l.memory_swap_limit = Limit(U64(c, h, kSwapMax, uint64_t{0}));
+  l.threads_max = U64(c, h, kPidsMax, uint64_t{0});
 }
 
 void CgroupReader::ReadV2Memory(CgroupState& c) {
@@ -215,9 +241,6 @@ void CgroupReader::ReadV2Memory(CgroupState& c) {
   Stats& s = c.stats;
   s.memory_usage = U64(c, h, kMemCurrent);
   s.memory_max_usage = U64(c, h, kMemPeak);
-  s.memory_limit = Limit(U64(c, h, kMemMax, uint64_t{0}));
-  s.memory_reservation = Limit(U64(c, h, kMemLow, uint64_t{0}));
-  s.memory_swap_limit = Limit(U64(c, h, kSwapMax, uint64_t{0}));
   s.memory_swap = U64(c, h, kSwapCurrent);
   std::optional<uint64_t> v[std::size(kV2MemoryKeys)];
   if (Keyed(c, h, kMemStat, kV2MemoryKeys, v)) {

@@ -143,6 +143,23 @@ ReadStatus FileReader::OpenAndRead(KeptFile& file, int dir_fd, FileShape shape, 
   return ReadStatus::kOk;
 }
 
+ReadStatus FileReader::OpenReadClose(int dir_fd, FileShape shape, ReadBuffer& out) {
+  const int fd = ::openat(dir_fd, path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == EMFILE || error == ENFILE) {
+      ++out_of_descriptors_;
+    }
+    return IsGone(error) ? ReadStatus::kGone : ReadStatus::kMissing;
+  }
+  const int error = PreadAll(fd, out, shape);
+  ::close(fd);
+  if (error != 0) {
+    return IsGone(error) ? ReadStatus::kGone : ReadStatus::kMissing;
+  }
+  return ReadStatus::kOk;
+}
+
 int FileReader::OpenDirectory(KeptFile& file, int dir_fd, bool* temporary) {
   const int fd = ::openat(dir_fd, path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {

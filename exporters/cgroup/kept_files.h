@@ -116,6 +116,15 @@ class FileReader {
     return OpenAndRead(file, dir_fd, shape, out);
   }
 
+  /// Reads the file `build_path(path)` names into `out` with open/read/close, keeping no
+  /// descriptor (for files read rarely, such as resource limits).
+  template <typename BuildPath>
+  ReadStatus ReadOnce(int dir_fd, BuildPath&& build_path, FileShape shape, ReadBuffer& out) {
+    path_.clear();
+    build_path(path_);
+    return OpenReadClose(dir_fd, shape, out);
+  }
+
   /// A descriptor of the directory `build_path(path)` names (for cgroupstats): the kept one,
   /// else opened and kept; -1 if it cannot be opened. `*temporary` says the caller must
   /// CloseTemporary() it (the budget was spent).
@@ -144,6 +153,7 @@ class FileReader {
  private:
   ReadStatus ReadKept(KeptFile& file, FileShape shape, ReadBuffer& out);
   ReadStatus OpenAndRead(KeptFile& file, int dir_fd, FileShape shape, ReadBuffer& out);
+  ReadStatus OpenReadClose(int dir_fd, FileShape shape, ReadBuffer& out);
   int OpenDirectory(KeptFile& file, int dir_fd, bool* temporary);
 
   DescriptorBudget& budget_;

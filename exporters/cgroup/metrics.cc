@@ -323,31 +323,52 @@ const std::vector<MetricRow>& MetricTable() {
         "Number of processes running inside the container (cgroup.procs).", ""},
        [](FamilyWriter& f, const LabelSet& l, const Stats& s) { Maybe(f, l, s.processes); }},
       {{"container_spec_cpu_period", MetricType::kGauge,
-        "CPU period of the container (cpu.cfs_period_us or cpu.max).", ""},
-       [](FamilyWriter& f, const LabelSet& l, const Stats& s) { Maybe(f, l, s.cpu_period_us); }},
-      {{"container_spec_cpu_quota", MetricType::kGauge,
-        "CPU quota of the container, absent without a quota (cpu.cfs_quota_us or cpu.max).", ""},
-       [](FamilyWriter& f, const LabelSet& l, const Stats& s) { Maybe(f, l, s.cpu_quota_us); }},
-      {{"container_spec_cpu_shares", MetricType::kGauge,
-        "CPU share of the container (cpu.shares, or cpu.weight converted to shares).", ""},
-       [](FamilyWriter& f, const LabelSet& l, const Stats& s) { Maybe(f, l, s.cpu_shares); }},
-      {{"container_spec_memory_limit_bytes", MetricType::kGauge,
-        "Memory limit for the container, 0 when unlimited (memory.limit_in_bytes or memory.max).",
-        ""},
-       [](FamilyWriter& f, const LabelSet& l, const Stats& s) { Maybe(f, l, s.memory_limit); }},
-      {{"container_spec_memory_reservation_limit_bytes", MetricType::kGauge,
-        "Memory reservation limit for the container, 0 when unlimited (memory.soft_limit_in_bytes "
-        "or memory.low).",
+        "CPU period of the container (cpu.cfs_period_us or cpu.max). Read when the cgroup is first "
+        "seen, again at once after a docker update of the container, and at least every "
+        "--cgroup.limits-refresh-interval.",
         ""},
        [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
-         Maybe(f, l, s.memory_reservation);
+         Maybe(f, l, s.limits.cpu_period_us);
+       }},
+      {{"container_spec_cpu_quota", MetricType::kGauge,
+        "CPU quota of the container, absent without a quota (cpu.cfs_quota_us or cpu.max). Read "
+        "when the cgroup is first seen, again at once after a docker update of the container, and "
+        "at least every --cgroup.limits-refresh-interval.",
+        ""},
+       [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
+         Maybe(f, l, s.limits.cpu_quota_us);
+       }},
+      {{"container_spec_cpu_shares", MetricType::kGauge,
+        "CPU share of the container (cpu.shares, or cpu.weight converted to shares). Read when the "
+        "cgroup is first seen, again at once after a docker update of the container, and at least "
+        "every --cgroup.limits-refresh-interval.",
+        ""},
+       [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
+         Maybe(f, l, s.limits.cpu_shares);
+       }},
+      {{"container_spec_memory_limit_bytes", MetricType::kGauge,
+        "Memory limit for the container, 0 when unlimited (memory.limit_in_bytes or memory.max). "
+        "Read when the cgroup is first seen, again at once after a docker update of the container, "
+        "and at least every --cgroup.limits-refresh-interval.",
+        ""},
+       [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
+         Maybe(f, l, s.limits.memory_limit);
+       }},
+      {{"container_spec_memory_reservation_limit_bytes", MetricType::kGauge,
+        "Memory reservation limit for the container, 0 when unlimited (memory.soft_limit_in_bytes "
+        "or memory.low). Read when the cgroup is first seen, again at once after a docker update "
+        "of the container, and at least every --cgroup.limits-refresh-interval.",
+        ""},
+       [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
+         Maybe(f, l, s.limits.memory_reservation);
        }},
       {{"container_spec_memory_swap_limit_bytes", MetricType::kGauge,
         "Memory swap limit for the container, 0 when unlimited (memory.memsw.limit_in_bytes or "
-        "memory.swap.max).",
+        "memory.swap.max). Read when the cgroup is first seen, again at once after a docker update "
+        "of the container, and at least every --cgroup.limits-refresh-interval.",
         ""},
        [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
-         Maybe(f, l, s.memory_swap_limit);
+         Maybe(f, l, s.limits.memory_swap_limit);
        }},
       {{"container_start_time_seconds", MetricType::kGauge,
         "Start time of the container since unix epoch in seconds (Docker, else the cgroup's "
@@ -368,9 +389,12 @@ const std::vector<MetricRow>& MetricTable() {
        [](FamilyWriter& f, const LabelSet& l, const Stats& s) { Maybe(f, l, s.threads); }},
       {{"container_threads_max", MetricType::kGauge,
         "Maximum number of threads allowed inside the container, infinity if value is zero "
-        "(pids.max).",
+        "(pids.max). Read when the cgroup is first seen, again at once after a docker update of "
+        "the container, and at least every --cgroup.limits-refresh-interval.",
         ""},
-       [](FamilyWriter& f, const LabelSet& l, const Stats& s) { Maybe(f, l, s.threads_max); }},
+       [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
+         Maybe(f, l, s.limits.threads_max);
+       }},
   };
   return kTable;
 }

@@ -184,7 +184,8 @@ TEST(CgroupExporter, FlagsAreNamedAfterTheExporter) {
   for (const auto& f : flags[0].flags) {
     names.insert(f.name);
   }
-  EXPECT_EQ(names, (std::set<std::string>{"cgroup.parents", "cgroup.labels", "cgroup.timestamps"}));
+  EXPECT_EQ(names, (std::set<std::string>{"cgroup.parents", "cgroup.labels", "cgroup.timestamps",
+                                          "cgroup.limits-refresh-interval"}));
   const char* argv[] = {"swarmscope", "--collector.cgroup.timestamps"};
   const char* envp[] = {nullptr};
   EXPECT_EQ(ParseCommandLine(2, argv, envp, FlagsOf(specs)).action, ParseOutcome::Action::kError);

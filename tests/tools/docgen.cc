@@ -33,15 +33,8 @@ std::string MetricsMarkdown(const std::vector<MetricSpec>& metrics) {
   out << "| metric | type | labels | meaning (source) |\n|---|---|---|---|\n";
   for (const auto& m : metrics) {
     std::string labels;
-    std::string_view rest = m.labels;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      std::string_view label = rest.substr(0, comma);
-      rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
-      while (!label.empty() && label.front() == ' ') {
-        label.remove_prefix(1);
-      }
-      labels += (labels.empty() ? "`" : ", `") + std::string(label) + "`";
+    for (const auto& label : swarmscope::ParseList(m.labels)) {
+      labels += (labels.empty() ? "`" : ", `") + label + "`";
     }
     out << "| `" << m.name << "` | " << swarmscope::MetricTypeName(m.type) << " | " << labels
         << " | " << Cell(m.help) << " |\n";

@@ -15,24 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class CgroupLimits : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = ::testing::TempDir() + "/cgroup-limits-" + std::to_string(::getpid());
-    fs::remove_all(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
-  void Copy(const std::string& fixture) {
-    fs::copy(kFixtures + "/" + fixture, root_,
-             fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-  }
-  void Write(const std::string& rel, const std::string& text) {
-    std::ofstream(root_ + "/" + rel) << text;
-  }
-
-  std::string root_;
-};
+using CgroupLimits = FixtureCopyTest;
 
 const std::string kBLimit = "sys/fs/cgroup/memory/docker/" + kB + "/memory.limit_in_bytes";
 const std::string kBPidsMax = "sys/fs/cgroup/pids/docker/" + kB + "/pids.max";

@@ -13,24 +13,7 @@ namespace swarmscope::cgroup {
 namespace {
 
 namespace fs = std::filesystem;
-class CgroupTree : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = ::testing::TempDir() + "/cgroup-tree-" + std::to_string(::getpid());
-    fs::remove_all(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
-  void Copy(const std::string& fixture) {
-    fs::copy(kFixtures + "/" + fixture, root_,
-             fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-  }
-  void Write(const std::string& rel, const std::string& text) {
-    std::ofstream(root_ + "/" + rel) << text;
-  }
-
-  std::string root_;
-};
+using CgroupTree = FixtureCopyTest;
 
 size_t OpenDescriptors() {
   size_t n = 0;

@@ -4,7 +4,9 @@
 // on a tree of fixture files, and the inventory the golden files were written with.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -72,6 +74,27 @@ class Scraper {
 };
 
 /// The containers the golden files know: a swarm task with labels (kA) and another (kC).
+/// A test on a copy of a fixture tree that it may change (removed afterwards).
+class FixtureCopyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = ::testing::TempDir() + "/cgroup-copy-" + std::to_string(::getpid());
+    std::filesystem::remove_all(root_);
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  void Copy(const std::string& fixture) {
+    std::filesystem::copy(
+        kFixtures + "/" + fixture, root_,
+        std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
+  }
+  void Write(const std::string& rel, const std::string& text) {
+    std::ofstream(root_ + "/" + rel) << text;
+  }
+
+  std::string root_;
+};
+
 inline ContainerInfo Web() {
   ContainerInfo web;
   web.id = kA;

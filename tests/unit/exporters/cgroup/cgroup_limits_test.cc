@@ -111,7 +111,7 @@ TEST_F(CgroupLimits, LimitFilesAreNotKeptOpen) {
   for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
     std::error_code ec;
     const std::string target = fs::read_symlink(e.path(), ec).string();
-    if (target.find("/cgroup-limits-" + std::to_string(::getpid()) + "/") == std::string::npos) {
+    if (target.find("/cgroup-copy-" + std::to_string(::getpid()) + "/") == std::string::npos) {
       continue;
     }
     ++kept;

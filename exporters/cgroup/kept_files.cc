@@ -93,7 +93,10 @@ DescriptorBudget DescriptorBudget::ForThisProcess(uint64_t* soft_before, uint64_
   }
   // RLIM_INFINITY is not a usable count: the kernel caps descriptors at fs.nr_open anyway.
   const uint64_t soft = std::min<uint64_t>(limit.rlim_cur, uint64_t{1} << 20);
-  const uint64_t reserve = std::min<uint64_t>(soft / 4, 1024);
+  // HTTP connections (--web.max-connections, 64 by default), the Docker client and the
+  // sanitizers' own pipes need room too, even under a small limit.
+  const uint64_t reserve =
+      std::min<uint64_t>(soft / 2, std::max<uint64_t>(128, std::min<uint64_t>(soft / 4, 1024)));
   return DescriptorBudget(static_cast<size_t>(soft - reserve));
 }
 

@@ -55,7 +55,8 @@ class DescriptorBudget {
 
   /// Raises this process's soft RLIMIT_NOFILE to its hard limit, and returns the budget the
   /// limit leaves once room is kept for the rest of the daemon (a quarter of the limit, at
-  /// most 1024 descriptors). `soft_before` and `soft_after` report the soft limit.
+  /// least 128 and at most 1024 descriptors, and never more than half). `soft_before` and
+  /// `soft_after` report the soft limit.
   static DescriptorBudget ForThisProcess(uint64_t* soft_before = nullptr,
                                          uint64_t* soft_after = nullptr);
 

@@ -91,7 +91,10 @@ TEST(Daemon, ExportersStartAfterTheServerListensAndFailAlone) {
     }
     return body;
   };
-  std::string body = scrape_until("reason=\"no keyring");  // the broken factory's first attempt
+  // Each factory runs on its own task: wait for the fixed one to run and for the broken
+  // one's first attempt (either may come first).
+  scrape_until("swarmscope_scrape_collector_success{collector=\"fixed\"} 1");
+  std::string body = scrape_until("reason=\"no keyring");
   EXPECT_NE(body.find("swarmscope_scrape_collector_success{collector=\"fixed\"} 1"),
             std::string::npos)
       << body;

@@ -19,22 +19,42 @@ namespace http = boost::beast::http;
 using std::chrono::milliseconds;
 using testing::Client;
 
+// RunDaemon on a free loopback port, as main() runs it, on a thread of its own.
+class RunningDaemon {
+ public:
+  explicit RunningDaemon(const std::vector<ExporterSpec>& specs) : specs_(specs) {
+    const char* argv[] = {"swarmscope", "--web.listen-address=127.0.0.1:0", "--log.level=error"};
+    const char* envp[] = {nullptr};
+    parsed_ = ParseCommandLine(3, argv, envp, FlagsOf(specs_));
+    EXPECT_EQ(parsed_.action, ParseOutcome::Action::kRun) << parsed_.message;
+    exit_code_ = std::async(std::launch::async, [this] {
+      return RunDaemon(parsed_.config, specs_, [this](uint16_t port) { ready_.set_value(port); });
+    });
+  }
+  /// The port, once the daemon is ready (0 if not within 5 s).
+  uint16_t port() {
+    auto ready = ready_.get_future();
+    return ready.wait_for(std::chrono::seconds(5)) == std::future_status::ready ? ready.get() : 0;
+  }
+  std::future<int>& exit_code() { return exit_code_; }
+
+ private:
+  std::vector<ExporterSpec> specs_;
+  ParseOutcome parsed_;
+  std::promise<uint16_t> ready_;
+  std::future<int> exit_code_;
+};
+
 // The daemon as main() runs it, stopped by a real SIGTERM while a scrape is in flight.
 TEST(Daemon, SigtermDrainsAndExitsZero) {
   std::vector<ExporterSpec> specs;
   specs.push_back({{"slow", "Slow test collector.", true, {}}, [](ExporterDeps&) {
                      return std::make_unique<testing::FixedExporter>("slow", milliseconds(5000));
                    }});
-  const char* argv[] = {"swarmscope", "--web.listen-address=127.0.0.1:0", "--log.level=error"};
-  const char* envp[] = {nullptr};
-  const ParseOutcome parsed = ParseCommandLine(3, argv, envp, FlagsOf(specs));
-  ASSERT_EQ(parsed.action, ParseOutcome::Action::kRun) << parsed.message;
-
-  std::promise<uint16_t> ready;
-  auto daemon = std::async(std::launch::async, [&] {
-    return RunDaemon(parsed.config, specs, [&](uint16_t port) { ready.set_value(port); });
-  });
-  const uint16_t port = ready.get_future().get();
+  RunningDaemon running(specs);
+  const uint16_t port = running.port();
+  ASSERT_NE(port, 0);
+  auto& daemon = running.exit_code();
   Client c(port);
   c.Send(http::verb::get, "/metrics");
   auto pending = std::async(std::launch::async, [&] { return c.Read(); });
@@ -64,17 +84,10 @@ TEST(Daemon, ExportersStartAfterTheServerListensAndFailAlone) {
       {{"broken", "Cannot start.", true, {}}, [](ExporterDeps&) -> std::unique_ptr<Exporter> {
          throw std::runtime_error("no keyring at /etc/ceph/x");
        }});
-  const char* argv[] = {"swarmscope", "--web.listen-address=127.0.0.1:0", "--log.level=error"};
-  const char* envp[] = {nullptr};
-  const ParseOutcome parsed = ParseCommandLine(3, argv, envp, FlagsOf(specs));
-  ASSERT_EQ(parsed.action, ParseOutcome::Action::kRun) << parsed.message;
-  std::promise<uint16_t> ready;
-  auto daemon = std::async(std::launch::async, [&] {
-    return RunDaemon(parsed.config, specs, [&](uint16_t port) { ready.set_value(port); });
-  });
-  auto port_future = ready.get_future();
-  ASSERT_EQ(port_future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-  const uint16_t port = port_future.get();
+  RunningDaemon running(specs);
+  const uint16_t port = running.port();
+  ASSERT_NE(port, 0);
+  auto& daemon = running.exit_code();
   Client c(port);
   c.Send(http::verb::get, "/healthz");
   EXPECT_EQ(c.Read().result_int(), 200u);

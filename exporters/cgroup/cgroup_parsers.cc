@@ -279,11 +279,7 @@ bool ParseIoStatInto(std::string_view text, std::vector<IoDevice>& devices) {
 }
 
 std::optional<std::vector<IoDevice>> ParseIoStat(std::string_view text) {
-  std::vector<IoDevice> devices;
-  if (!ParseIoStatInto(text, devices)) {
-    return std::nullopt;
-  }
-  return devices;
+  return parse::Fresh<IoDevice>(text, ParseIoStatInto);
 }
 
 bool MergeBlkio(std::string_view text, bool bytes, std::vector<IoDevice>& devices) {

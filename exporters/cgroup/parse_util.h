@@ -8,6 +8,7 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace swarmscope::cgroup::parse {
 
@@ -81,6 +82,17 @@ inline std::string_view NextField(std::string_view& rest) {
   std::string_view field = rest.substr(i, j - i);
   rest.remove_prefix(j);
   return field;
+}
+
+/// A parser that fills a reused vector (`into(text, out)` -> ok), as one that returns a
+/// fresh vector or nullopt.
+template <typename T, typename Into>
+std::optional<std::vector<T>> Fresh(std::string_view text, Into into) {
+  std::vector<T> out;
+  if (!into(text, out)) {
+    return std::nullopt;
+  }
+  return out;
 }
 
 }  // namespace swarmscope::cgroup::parse

@@ -166,11 +166,7 @@ bool ParseNetDevInto(std::string_view text, std::vector<NetDevice>& devices) {
 }
 
 std::optional<std::vector<NetDevice>> ParseNetDev(std::string_view text) {
-  std::vector<NetDevice> devices;
-  if (!ParseNetDevInto(text, devices)) {
-    return std::nullopt;
-  }
-  return devices;
+  return parse::Fresh<NetDevice>(text, ParseNetDevInto);
 }
 
 std::optional<char> ParseTaskState(std::string_view stat) {

@@ -5,18 +5,25 @@
 #   provisioning/build-image.sh                 # builds the collector (Release), then the image
 #   provisioning/build-image.sh --binary PATH   # packages an existing build
 #   provisioning/build-image.sh --tag NAME:TAG  # default swarmscope:<version>, also :latest
+#   provisioning/build-image.sh --with-ceph     # also NAME:TAG-ceph and NAME:ceph (see below)
+# --with-ceph adds an image for the ceph collector: FROM the one above plus one layer with
+# librados.so.2 and the libraries it needs that the base lacks (Debian's librados2, installed
+# if missing). The collector dlopen()s librados only with --collector.ceph, so the default
+# image stays without it and is built exactly as without --with-ceph.
 # The Docker CLI is $DOCKER (default: docker), talking to $DOCKER_HOST as usual.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 binary=
 tag=
+with_ceph=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) binary=$2; shift 2 ;;
     --binary=*) binary=${1#*=}; shift ;;
     --tag) tag=$2; shift 2 ;;
     --tag=*) tag=${1#*=}; shift ;;
-    *) echo "usage: $0 [--binary PATH] [--tag NAME:TAG]" >&2; exit 2 ;;
+    --with-ceph) with_ceph=true; shift ;;
+    *) echo "usage: $0 [--binary PATH] [--tag NAME:TAG] [--with-ceph]" >&2; exit 2 ;;
   esac
 done
 docker_cli=${DOCKER:-docker}
@@ -28,6 +35,15 @@ if [ -z "$binary" ]; then
   binary=$repo/build/release/swarmscope
 fi
 [ -x "$binary" ] || { echo "build-image: $binary is not an executable" >&2; exit 1; }
+librados=/usr/lib/x86_64-linux-gnu/librados.so.2
+if "$with_ceph" && [ ! -e "$librados" ]; then
+  echo "installing: librados2" >&2
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -q >/dev/null
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends librados2 >/dev/null
+fi
 
 # "swarmscope 0.1.0 (revision abc1234)"
 read -r _ version _ revision < <("$binary" --version)
@@ -59,3 +75,28 @@ DOCKERFILE
 DOCKER_BUILDKIT=0 "$docker_cli" build -q -t "$tag" -t "${tag%%:*}:latest" "$ctx" >/dev/null
 size=$("$docker_cli" image inspect --format '{{.Size}}' "$tag")
 echo "built $tag (and ${tag%%:*}:latest): $((size / 1024 / 1024)) MiB ($size bytes)"
+
+"$with_ceph" || exit 0
+
+# The ceph variant. librados.so.2 goes in under its soname (the dereferenced file), in the
+# loader's default path, so dlopen("librados.so.2") finds it without /etc/ld.so.cache;
+# libceph-common.so.2 is found through librados' RUNPATH (/usr/lib/x86_64-linux-gnu/ceph).
+# Nothing else is needed at run time: a client loads none of ceph-common's plugins
+# (compressor/, crypto/, erasure-code/: cephx uses libcrypto directly), writes no log file
+# and opens no admin socket of its own unless ceph.conf asks for them.
+rados_version=$(dpkg-query -W -f='${Version}' librados2 2>/dev/null || echo unknown)
+ceph_tag=$tag-ceph
+mkdir -p "$ctx/ceph/rootfs"
+bash "$repo/provisioning/scratch-rootfs.sh" --base "$ctx/rootfs" "$ctx/ceph/rootfs" "$librados"
+
+cat >"$ctx/ceph/Dockerfile" <<DOCKERFILE
+FROM $tag
+COPY rootfs/ /
+LABEL org.opencontainers.image.created="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \\
+      org.opencontainers.image.base.name="$tag" \\
+      io.swarmscope.librados.version="$rados_version"
+DOCKERFILE
+
+DOCKER_BUILDKIT=0 "$docker_cli" build -q -t "$ceph_tag" -t "${tag%%:*}:ceph" "$ctx/ceph" >/dev/null
+ceph_size=$("$docker_cli" image inspect --format '{{.Size}}' "$ceph_tag")
+echo "built $ceph_tag (and ${tag%%:*}:ceph, librados $rados_version): $((ceph_size / 1024 / 1024)) MiB ($ceph_size bytes, +$(((ceph_size - size) / 1024 / 1024)) MiB)"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Static checks of everything under stacks/ with the real tools: yamllint on all YAML,
-# docker-compose's schema and interpolation check on every stack file, promtool on the
-# Prometheus configuration and rules, amtool on the Alertmanager configuration. Each
-# validator is also shown a broken copy, to prove it rejects one.
+# docker-compose's schema and interpolation check on every stack file (overrides merged onto
+# the file they go with; the ceph override's merged collector service key by key), no cephx
+# key in the repository, promtool on the Prometheus configuration and rules, amtool on the
+# Alertmanager configuration. Each validator is also shown a broken copy, to prove it
+# rejects one.
 #   tests/integration/stacks_check.sh
 # (The stacks are also deployed for real by swarm_e2e_test.sh.)
 set -euo pipefail
@@ -36,12 +38,103 @@ compose_check() {  # compose_check DIR FILE...
     { cat "$WORK/compose.err" >&2; return 1; }
 }
 compose_check stacks/swarmscope docker-stack.yml
+compose_check stacks/swarmscope docker-stack.yml ceph.yml
 compose_check stacks/monitoring docker-stack.yml grafana.yml
 compose_check tests/integration docker-test-stack.yml
 compose_check tests/integration e2e-test-stack.yml
 ok "docker-compose config (compose file schema 3.8, interpolation, referenced files) on every stack file"
 sed 's/      mode: global/      mode: global\n      replica: 1/' stacks/swarmscope/docker-stack.yml >"$WORK/bad-stack.yml"
 must_fail "a stack file with an unknown deploy key (docker-compose)" compose_check "$WORK" bad-stack.yml
+
+# The ceph override merged onto docker-stack.yml, as `docker stack deploy -c docker-stack.yml
+# -c ceph.yml` merges them (maps by key, volumes by target, configs and secrets by source):
+# the collector keeps everything of docker-stack.yml and gains librados' image, the ceph
+# flags, ceph.conf as a config, the keyring as a 0400 secret and the admin sockets read-only.
+# ceph_merged_check DIR [VAR=VALUE...]: the expected values follow the variables given.
+ceph_merged_check() {
+  local dir=$1; shift
+  (cd "$dir" && env "$@" docker-compose -f docker-stack.yml -f ceph.yml config 2>"$WORK/compose.err") >"$WORK/merged.yml" ||
+    { cat "$WORK/compose.err" >&2; return 1; }
+  env "$@" python3 - "$WORK/merged.yml" <<'PY'
+import os, sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+svc = doc["services"]["collector"]
+var = lambda name, default: os.environ.get(name) or default
+errors = []
+def expect(what, got, want):
+    if got != want:
+        errors.append(f"{what}: {got!r}, expected {want!r}")
+expect("image", svc.get("image"), var("COLLECTOR_IMAGE", "swarmscope:ceph"))
+env = svc.get("environment", {})
+for key, want in {
+    "SWARMSCOPE_COLLECTOR_CEPH": "true",
+    "SWARMSCOPE_CEPH_CONFIG": "/etc/ceph/ceph.conf",
+    "SWARMSCOPE_CEPH_USER": var("CEPH_USER", "swarmscope"),
+    "SWARMSCOPE_CEPH_KEYRING": "/run/secrets/ceph_keyring",
+    "SWARMSCOPE_CEPH_CLUSTER_LABEL": os.environ.get("CEPH_CLUSTER_LABEL", ""),
+    # docker-stack.yml's own settings survive the merge.
+    "SWARMSCOPE_NODE_ID": "{{.Node.ID}}",
+    "SWARMSCOPE_CLUSTER_METRICS": var("CLUSTER_METRICS", "leader"),
+    "SWARMSCOPE_DOCKER_HOST": "unix:///var/run/docker.sock",
+}.items():
+    expect(f"environment {key}", env.get(key), want)
+expect("configs", svc.get("configs"), [{"source": "ceph_conf", "target": "/etc/ceph/ceph.conf", "mode": 0o444}])
+expect("configs.ceph_conf", doc.get("configs", {}).get("ceph_conf"),
+       {"name": "swarmscope_ceph_conf_" + var("CONFIG_VERSION", "1"),
+        "file": var("CEPH_CONF_FILE", "/etc/ceph/ceph.conf")})
+expect("secrets", svc.get("secrets"), [{"source": "ceph_keyring", "target": "ceph_keyring", "mode": 0o400}])
+expect("secrets.ceph_keyring", doc.get("secrets", {}).get("ceph_keyring"),
+       {"name": "swarmscope_ceph_keyring_" + var("CONFIG_VERSION", "1"),
+        "file": var("CEPH_KEYRING_FILE", "/etc/ceph/ceph.client.swarmscope.keyring")})
+mounts = {v.get("target"): v for v in svc.get("volumes", [])}
+expect("volume /var/run/ceph", mounts.get("/var/run/ceph"),
+       {"type": "bind", "source": var("CEPH_RUN_DIR", "/var/run/ceph"), "target": "/var/run/ceph",
+        "read_only": True})
+for target in ("/var/run/docker.sock", "/host/proc", "/host/sys/fs/cgroup"):
+    expect(f"volume {target} (docker-stack.yml)", mounts.get(target, {}).get("read_only"), True)
+expect("volumes", len(mounts), 4)
+expect("deploy.mode", svc.get("deploy", {}).get("mode"), "global")
+expect("networks", list(svc.get("networks", {})), ["metrics"])
+for e in errors:
+    print("merged collector service:", e, file=sys.stderr)
+sys.exit(1 if errors else 0)
+PY
+}
+ceph_merged_check stacks/swarmscope || fail "ceph.yml merged onto docker-stack.yml (above)"
+ok "ceph.yml merged onto docker-stack.yml: image, ceph env, config, 0400 secret, read-only admin sockets, base kept"
+ceph_merged_check stacks/swarmscope COLLECTOR_IMAGE=registry.example:5000/swarmscope:ceph CEPH_USER=metrics \
+  CEPH_CLUSTER_LABEL=prod CEPH_CONF_FILE=/srv/ceph/prod.conf CEPH_KEYRING_FILE=/srv/ceph/prod.keyring \
+  CEPH_RUN_DIR=/var/run/ceph/0f4e CONFIG_VERSION=3 CLUSTER_METRICS=always || fail "ceph.yml with its variables set (above)"
+ok "ceph.yml's variables reach the merged service"
+cp stacks/swarmscope/docker-stack.yml "$WORK/"
+sed '/target: ceph_keyring/,/mode: 0400/s/mode: 0400/mode: 0444/' stacks/swarmscope/ceph.yml >"$WORK/ceph.yml"
+must_fail "a ceph override with a world-readable keyring secret" ceph_merged_check "$WORK"
+sed '/target: \/var\/run\/ceph/{n;d}' stacks/swarmscope/ceph.yml >"$WORK/ceph.yml"
+must_fail "a ceph override with a writable admin socket mount" ceph_merged_check "$WORK"
+sed 's/^  collector:/  ceph-collector:/' stacks/swarmscope/ceph.yml >"$WORK/ceph.yml"
+must_fail "a ceph override for a service docker-stack.yml does not have" ceph_merged_check "$WORK"
+sed 's/        mode: 0400/        mode: 0400\n        readonly: true/' stacks/swarmscope/ceph.yml >"$WORK/ceph.yml"
+must_fail "a ceph override with an unknown secret option (docker-compose)" compose_check "$WORK" docker-stack.yml ceph.yml
+
+# Cephx keys stay out of the repository: stacks read them from files outside it (secrets).
+# A key is 40 base64 characters, AQ...== (ceph-authtool's format).
+no_keys() {  # no_keys DIR: no *.keyring file, no "key = AQ..." line in the tracked and new files
+  local hits
+  git -C "$1" rev-parse --git-dir >/dev/null || return 1
+  hits=$(git -C "$1" grep --untracked -lE 'AQ[A-Za-z0-9+/]{36}==' || true)
+  hits+=$(git -C "$1" ls-files -co --exclude-standard | grep -E '(^|/)([^/]*\.)?keyring$' || true)
+  [ -z "$hits" ] || { echo "cephx keys in the repository: $hits" >&2; return 1; }
+}
+no_keys "$repo" || fail "a cephx key in the repository"
+ok "no cephx key or keyring file in the repository"
+git init -q "$WORK/keys"
+# A made-up key in the real format, made here so that this file does not hold one.
+fake_key=$(python3 -c 'import base64; print(base64.b64encode(b"\x01\x00" + b"swarmscope test, no key!!!").decode())')
+printf '[client.swarmscope]\n\tkey = %s\n' "$fake_key" >"$WORK/keys/ceph.client.swarmscope.keyring"
+must_fail "a repository with a keyring file" no_keys "$WORK/keys"
+mv "$WORK/keys/ceph.client.swarmscope.keyring" "$WORK/keys/notes.txt"
+must_fail "a repository with a cephx key in a file" no_keys "$WORK/keys"
+
 (cd stacks/monitoring && env -u GRAFANA_ADMIN_PASSWORD docker-compose -f grafana.yml config -q >/dev/null 2>&1) &&
   fail "grafana.yml deployed without GRAFANA_ADMIN_PASSWORD"
 ok "grafana.yml refuses to deploy without GRAFANA_ADMIN_PASSWORD"

@@ -8,6 +8,7 @@ build_pkgs=(
   build-essential cmake pkg-config git
   libboost1.81-dev libboost-program-options1.81-dev
   prometheus-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev
+  librados-dev                      # the ceph exporter (its C header; librados is opened at run time)
 )
 test_pkgs=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
@@ -17,6 +18,7 @@ test_pkgs=(
   wrk curl procps iproute2 python3
   docker.io busybox-static          # a real dockerd and swarm, test images FROM scratch
   docker-compose yamllint           # stack file schema and YAML checks
+  ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-mgr-modules-core  # a real test cluster
 )
 
 mode=${1:-build}

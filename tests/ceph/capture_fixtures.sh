@@ -89,7 +89,6 @@ cap quorum_status.json quorum_status
 cap fs_dump.json fs dump
 cap fs_status.json fs status
 cap mgr_dump.json mgr dump
-cap mgr_stat.json mgr stat
 cap mgr_services.json mgr services
 cap versions.json versions
 cap osd_metadata.json osd metadata

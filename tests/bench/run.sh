@@ -102,6 +102,47 @@ bench_idle_memory() {
   wait "$pid" 2>/dev/null || true
 }
 
+# The ceph exporter: its refresh at scale on synthetic outputs, then next to the ceph-mgr
+# prometheus module on a live cluster (tests/ceph/cluster.sh). Skipped, with a line that says
+# so, where the exporter is not built (no librados headers) or Ceph is not installed.
+ceph_built() {
+  local help
+  help=$("$bin" --help 2>&1) || true
+  [ -x "$build/tests/bench/ceph_scale_bench" ] && grep -q -- '--\[no-\]collector.ceph' <<<"$help"
+}
+
+bench_ceph_scale() {
+  echo "## ceph exporter at scale: 1000 OSDs, 100 pools, 100k PGs (synthetic outputs, RefreshOnce)"
+  if ! ceph_built; then
+    echo "benchmark ceph_scale skipped: the ceph exporter is not in this build (librados headers missing: librados-dev)"
+    return 0
+  fi
+  local iterations=7
+  if [ "$quick" = 1 ]; then iterations=2; fi
+  echo "command: $build/tests/bench/ceph_scale_bench --iterations=$iterations"
+  "$build/tests/bench/ceph_scale_bench" --iterations="$iterations"
+}
+
+bench_ceph_live() {
+  echo "## ceph exporter vs the ceph-mgr prometheus module (live single-node cluster)"
+  if ! ceph_built; then
+    echo "benchmark ceph_live skipped: the ceph exporter is not in this build (librados headers missing: librados-dev)"
+    return 0
+  fi
+  local p
+  for p in ceph ceph-mon ceph-mgr ceph-osd ceph-mds ceph-authtool monmaptool; do
+    if ! command -v "$p" >/dev/null; then
+      echo "benchmark ceph_live skipped: Ceph is not installed ($p missing; provisioning/install-deps.sh installs it)"
+      return 0
+    fi
+  done
+  if [ ! -d /usr/share/ceph/mgr/prometheus ] || ! /usr/bin/python3 -c 'import rados' 2>/dev/null; then
+    echo "benchmark ceph_live skipped: Ceph is not installed (the mgr prometheus module or python3-rados missing)"
+    return 0
+  fi
+  BENCH_QUICK="$quick" bash tests/bench/ceph_bench.sh "$build"
+}
+
 # Each part in a process of its own (set -e holds there; it would not in a function called
 # from a condition): one that fails is reported and the next ones still run.
 failed=0
@@ -119,4 +160,6 @@ run_part writer bench_writer
 run_part cgroup bench_cgroup
 run_part wrk bench_wrk
 run_part idle_memory bench_idle_memory
+run_part ceph_scale bench_ceph_scale
+run_part ceph_live bench_ceph_live
 [ "$failed" -eq 0 ]

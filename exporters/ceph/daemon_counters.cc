@@ -368,8 +368,16 @@ const std::vector<MetricSpec>& DaemonCounterSpecs() {
   return specs;
 }
 
+std::string_view FamilyTexts::Intern(std::string_view text) {
+  auto it = texts_.find(text);
+  if (it == texts_.end()) {
+    it = texts_.emplace(text).first;
+  }
+  return *it;
+}
+
 void WriteDaemonCounters(const std::vector<DaemonData>& daemons, const LabelSet& base,
-                         MetricWriter& out) {
+                         MetricWriter& out, FamilyTexts& texts) {
   struct Sample {
     uint32_t daemon;
     int32_t extra;  // index into `extras`, or -1
@@ -377,13 +385,13 @@ void WriteDaemonCounters(const std::vector<DaemonData>& daemons, const LabelSet&
     std::optional<uint64_t> integer;
   };
   struct Family {
-    std::string name;
-    std::string help;
+    std::string_view name;  // in `texts`
+    std::string_view help;  // in `texts`
     MetricType type;
     std::vector<Sample> samples;
   };
   std::vector<Family> families;
-  std::unordered_map<std::string, size_t> index;
+  std::unordered_map<std::string_view, size_t> index;  // views into `texts`
   std::vector<LabelSet> extras;
   const auto& specs = DaemonCounterSpecs();
   const auto add = [&](std::string name, MetricType type, std::string_view help,
@@ -392,9 +400,13 @@ void WriteDaemonCounters(const std::vector<DaemonData>& daemons, const LabelSet&
                     [&](const MetricSpec& s) { return s.name == name; })) {
       return;  // a counter named like a fixed family would split it in two
     }
-    auto [it, inserted] = index.try_emplace(std::move(name), families.size());
-    if (inserted) {
-      families.push_back({it->first, std::string(help) + std::string(help_suffix), type, {}});
+    auto it = index.find(name);
+    if (it == index.end()) {
+      std::string full_help(help);
+      full_help += help_suffix;
+      const std::string_view kept = texts.Intern(name);
+      it = index.emplace(kept, families.size()).first;
+      families.push_back({kept, texts.Intern(full_help), type, {}});
     }
     auto& samples = families[it->second].samples;
     // Two paths of one daemon that promethize alike: the later wins, as in the module's dict.
@@ -631,7 +643,12 @@ DaemonCounters::Result DaemonCounters::Refresh() {
       ++result.failed;
     }
   }
-  WriteDaemonCounters(data, base_, writer_);
+  // Texts of daemons long gone (names with a pointer in them change at every restart) are
+  // dropped now and then; writer_ refers to none of them between refreshes.
+  if (texts_.size() > 100000) {
+    texts_.Clear();
+  }
+  WriteDaemonCounters(data, base_, writer_, texts_);
   result.text = std::make_shared<const std::string>(writer_.TakeBuffer());
   // The next exposition is about as big: start it with the room.
   std::string next;

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -106,18 +107,33 @@ struct DaemonData {
   std::optional<uint64_t> slow_ops;    ///< SLOW_OPS (mons and OSDs), when read
 };
 
+/// The names and HELP texts of the families a rendering writes: MetricSpec holds views, so
+/// they must live as long as the MetricWriter looks at its families (until its Reset() or
+/// TakeBuffer()). Reused across renderings, each text is stored once.
+class FamilyTexts {
+ public:
+  std::string_view Intern(std::string_view text);
+  size_t size() const { return texts_.size(); }
+  /// Only when no MetricWriter still refers to the texts.
+  void Clear() { texts_.clear(); }
+
+ private:
+  std::set<std::string, std::less<>> texts_;  // node-based: the views stay valid
+};
+
 /// Writes the daemons' families, family-major (all daemons' series of a family together),
 /// with `base` first on every series. A family's HELP and type come from the first daemon
-/// that has it, as in the mgr module.
+/// that has it, as in the mgr module. `texts` keeps the family names and HELPs (see above).
 void WriteDaemonCounters(const std::vector<DaemonData>& daemons, const LabelSet& base,
-                         MetricWriter& out);
+                         MetricWriter& out, FamilyTexts& texts);
 
 /// The families with fixed names (the others are named after the daemons' counters).
 const std::vector<MetricSpec>& DaemonCounterSpecs();
 
 /// Reads the admin sockets of this node's daemons and renders their counters. One daemon
 /// failing (not running, hung, garbage) never loses the others: it is reported to `errors`
-/// ("admin_socket", "parse", "run_dir") with its ceph_daemon, and gets socket_up 0.
+/// ("admin_socket", "parse", "run_dir"; "internal" for a bug) with its ceph_daemon, and gets
+/// socket_up 0.
 ///
 /// A daemon's schema is read once and again when its socket changed (inode or mtime: the
 /// daemon restarted) or its dump shows a counter the schema lacks. Each command has its
@@ -162,6 +178,7 @@ class DaemonCounters {
   ErrorReporter& errors_;
   LabelSet base_;
   std::unordered_map<std::string, Cached> cache_;  // by daemon name
+  FamilyTexts texts_;                              // before writer_: outlives it
   MetricWriter writer_;
 };
 

@@ -84,6 +84,9 @@ nlohmann::json ParseJson(std::string_view text, const nlohmann::json::parser_cal
     const bool at_end = e.byte >= input.size();
     throw std::invalid_argument(std::string(at_end ? "truncated JSON" : "invalid JSON") +
                                 " at byte " + std::to_string(e.byte));
+  } catch (const nlohmann::json::exception& e) {
+    // out_of_range: a number that no double holds (1e999), and the like.
+    throw std::invalid_argument(std::string("invalid JSON: ") + e.what());
   }
 }
 

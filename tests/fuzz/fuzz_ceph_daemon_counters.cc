@@ -54,8 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       {"osd", "1", false, nullptr, nullptr, std::nullopt}};
   swarmscope::LabelSet base;
   base.Add("cluster", "ceph");
+  FamilyTexts texts;
   swarmscope::MetricWriter writer;
-  WriteDaemonCounters(daemons, base, writer);
+  WriteDaemonCounters(daemons, base, writer, texts);
   if (writer.out_of_order() != 0) {
     __builtin_trap();
   }

@@ -207,6 +207,14 @@ def compare(mgr1, mgr2, ours1, ours2):
         if name == "ceph_health_detail":
             ms2 = {ls: v for ls, v in ms2.items() if v == 1}
             os2 = {ls: v for ls, v in os2.items() if v == 1}
+        if name == "ceph_daemon_health_metrics":
+            # The mgr gets PENDING_CREATING_PGS in the OSDs' reports to it; no admin socket
+            # command shows it, and swarmscope leaves it out rather than write a made-up 0.
+            known = [ls for ls in ms if ("type", "PENDING_CREATING_PGS") in ls]
+            for ls in known:
+                print(f"known difference: {name}{dict(ls)} only in the mgr module", flush=True)
+            ms = {ls: v for ls, v in ms.items() if ls not in known}
+            ms2 = {ls: v for ls, v in ms2.items() if ("type", "PENDING_CREATING_PGS") not in ls}
         for ls in sorted(set(ms) | set(os_)):
             # A series that came or went between a side's two reads (a daemon's report to
             # the mgr in flight) is not compared; one stable on both sides must match.

@@ -152,6 +152,8 @@ TEST(CephParsers, BrokenOutputIsAClearError) {
   }
   EXPECT_THROW(ParsePgsBrief(pgs.substr(0, pgs.size() - 10)), std::invalid_argument);
   EXPECT_THROW(ParsePgsBrief("{\"pg_stats\": [}"), std::invalid_argument);
+  // A number no double holds.
+  EXPECT_THROW(ParseDf(R"({"stats":{"total_bytes":1e999},"pools":[]})"), std::invalid_argument);
   // Pacific's `osd blocklist ls` prints two JSON documents back to back.
   EXPECT_THROW(ParseJson(ReadFixture("osd_blocklist_ls.txt")), std::invalid_argument);
 }

@@ -132,8 +132,9 @@ struct Fixtures {
 };
 
 std::string Render(const std::vector<DaemonData>& daemons, const LabelSet& base = {}) {
+  FamilyTexts texts;
   MetricWriter w;
-  WriteDaemonCounters(daemons, base, w);
+  WriteDaemonCounters(daemons, base, w, texts);
   EXPECT_EQ(w.out_of_order(), 0u);
   return w.text();
 }
@@ -399,6 +400,22 @@ TEST(DaemonCountersRender, FamilyMajorWithBaseLabels) {
     ++helps;
   }
   EXPECT_EQ(helps, 1u);
+}
+
+TEST(DaemonCountersRender, TheWriterStaysUsableAndTextsAreReused) {
+  const Fixtures f;
+  FamilyTexts texts;
+  MetricWriter w;
+  WriteDaemonCounters(f.Daemons(), {}, w, texts);
+  const std::string first = w.text();
+  const size_t kept = texts.size();
+  // The writer still looks at the families' names (kept by `texts`) when asked for more.
+  w.Family({"zz_after", MetricType::kGauge, "after"}).Add(1);
+  EXPECT_EQ(w.out_of_order(), 0u);
+  w.Reset();
+  WriteDaemonCounters(f.Daemons(), {}, w, texts);
+  EXPECT_EQ(w.text(), first);
+  EXPECT_EQ(texts.size(), kept);  // nothing stored twice
 }
 
 TEST(DaemonCountersRender, NamesTypesAndSpecialDaemons) {

@@ -374,9 +374,11 @@ def mon_fault(cluster, scope):
 
 def wrong_keyring(cluster, root):
     bad = os.path.join(root, "wrong.keyring")
+    # A well-formed key that the cluster does not know, made now (no key in the repository).
+    key = subprocess.run(["ceph-authtool", "--gen-print-key"], capture_output=True, text=True,
+                         check=True).stdout.strip()
     with open(bad, "w") as f:
-        # A well-formed key that the cluster does not know.
-        f.write("[client.swarmscope]\n\tkey = AQBSdFtlAAAAABAAqUB0mFwFwYlnpdLZ3hKn6A==\n")
+        f.write(f"[client.swarmscope]\n\tkey = {key}\n")
     scope = Swarmscope(root, "wrong-keyring", cluster, keyring=bad)
     time.sleep(6)
     f = parse(scope.metrics())

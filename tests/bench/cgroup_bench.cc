@@ -20,11 +20,14 @@
 // hierarchy of this machine. With --daemon, the daemon itself is run on the 1000-container
 // tree and its RSS and private (anonymous) memory read after scrapes.
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -249,8 +252,26 @@ long StatusKib(pid_t pid, const char* field) {
   return -1;
 }
 
+// A loopback port nobody listens on now (a fixed one collides with whatever runs here).
+std::string FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  std::string port = "19338";
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = std::to_string(ntohs(addr.sin_port));
+  }
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  return port;
+}
+
 void DaemonRss(const std::string& daemon, const std::string& root, size_t n) {
-  const std::string port = "19338";
+  const std::string port = FreePort();
   std::vector<std::string> args = {daemon, "--web.listen-address=127.0.0.1:" + port,
                                    "--log.level=error", "--path.procfs=" + root + "/proc",
                                    "--path.sysfs=" + root + "/sys"};

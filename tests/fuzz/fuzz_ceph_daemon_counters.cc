@@ -9,7 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "exporters/ceph/daemon_counters.h"
+#include "collector/metric_writer.h"
+#include "exporters/ceph/daemon_metrics.h"
+#include "exporters/ceph/perf_parsers.h"
 #include "tests/support/exposition_parser.h"
 
 namespace {

@@ -175,7 +175,7 @@ TEST(DaemonCountersRender, SameFamiliesAsTheMgrModule) {
       EXPECT_EQ(ours.type, family.type) << name;
       EXPECT_EQ(ours.help, family.help) << name;
       if (name == "ceph_daemon_health_metrics") {
-        continue;  // PENDING_CREATING_PGS is the module's only (see the header)
+        continue;  // PENDING_CREATING_PGS is the module's only: no socket shows it (README)
       }
       const auto* s = FindSample(mine, name, {{"ceph_daemon", daemon}});
       ASSERT_NE(s, nullptr) << name << " " << daemon;

@@ -33,9 +33,10 @@ $docker_cli stack deploy --resolve-image never -c "$here/docker-test-stack.yml" 
 $docker_cli run -d --name restarter --restart always "$image" sh -c 'sleep 1; exit 3' >/dev/null
 
 scrape() { curl -sf "$url" >"$WORK/scrape.txt"; }
-# wait_for DESCRIPTION SECONDS PYTHON-CONDITION over `s` (list of (name, labels, value))
+# wait_for DESCRIPTION SECONDS PYTHON-CONDITION [LINES-SHOWN-ON-FAILURE (an ERE)]
+# over `s` (list of (name, labels, value))
 wait_for() {
-  local what=$1 seconds=$2 cond=$3 start
+  local what=$1 seconds=$2 cond=$3 shown=${4:-'^docker_|collector_success'} start
   start=$(date +%s)
   while :; do
     scrape || fail "scrape failed"
@@ -51,6 +52,9 @@ def v(name, *parts):
         if n == name and all(p in labels for p in parts):
             return value
     return None
+def ids(name, *parts):
+    return [re.search(r'id="[^"]*"', labels).group(0) for n, labels, _ in s
+            if n == name and all(p in labels for p in parts)]
 def count(name, *parts):
     return sum(1 for n, labels, _ in s if n == name and all(p in labels for p in parts))
 sys.exit(0 if eval(sys.argv[2]) else 1)
@@ -59,7 +63,7 @@ PY
       ok "$what (after $(( $(date +%s) - start )) s)"
       return 0
     fi
-    [ $(( $(date +%s) - start )) -lt "$seconds" ] || fail "$what: not within $seconds s; last scrape in $WORK/scrape.txt: $(grep -E '^docker_|collector_success' "$WORK/scrape.txt" | head -40)"
+    [ $(( $(date +%s) - start )) -lt "$seconds" ] || fail "$what: not within $seconds s; last scrape in $WORK/scrape.txt: $(grep -E "$shown" "$WORK/scrape.txt" | grep -v '^#' | head -40)"
     sleep 0.5
   done
 }
@@ -69,7 +73,8 @@ wait_for "a task failing its healthcheck shows as unhealthy" 30 \
 wait_for "failed health checks are counted" 20 \
   '(v("engine_daemon_health_checks_failed_total") or 0) >= 2 and v("engine_daemon_health_checks_total") >= v("engine_daemon_health_checks_failed_total")'
 wait_for "an OOM-killed container is counted" 20 \
-  '(v("docker_container_oom_kills_total", "name=\"dt_oom.1.") or 0) >= 1 and v("docker_container_last_exit_code", "name=\"dt_oom.1.") == 137'
+  'any((v("docker_container_oom_kills_total", i) or 0) >= 1 and v("docker_container_last_exit_code", i) == 137 for i in ids("docker_container_info", "name=\"dt_oom.1."))' \
+  'dt_oom|collector_success'
 wait_for "a plain container's restarts are counted" 30 \
   '(v("docker_container_restarts_total", "name=\"restarter\"") or 0) >= 2'
 wait_for "a task that keeps failing is restarted as new tasks, counted as failed" 40 \

@@ -1,6 +1,14 @@
 #include "collector/background.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <exception>
+#include <system_error>
+#include <vector>
 
 #include "collector/exporter.h"
 
@@ -12,6 +20,48 @@ bool SleepFor(std::stop_token stop, std::chrono::steady_clock::duration d) {
   std::unique_lock lock(mu);
   cv.wait_for(lock, stop, d, [] { return false; });
   return !stop.stop_requested();
+}
+
+StopPoller::StopPoller(std::stop_token stop) : stop_(std::move(stop)) {
+  event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (event_fd_ < 0) {
+    throw std::system_error(errno, std::generic_category(), "eventfd");
+  }
+  on_stop_.emplace(stop_, std::function<void()>([fd = event_fd_] {
+                     const uint64_t one = 1;
+                     [[maybe_unused]] const ssize_t n = ::write(fd, &one, sizeof one);
+                   }));
+}
+
+StopPoller::~StopPoller() {
+  on_stop_.reset();  // the callback has finished before the descriptor goes
+  ::close(event_fd_);
+}
+
+bool StopPoller::Wait(std::span<struct pollfd> fds, std::chrono::milliseconds timeout) {
+  std::vector<struct pollfd> all(fds.begin(), fds.end());
+  all.push_back({event_fd_, POLLIN, 0});
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!stop_.stop_requested()) {
+    int wait_ms = -1;
+    if (timeout.count() >= 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+    }
+    const int n = ::poll(all.data(), all.size(), wait_ms);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw std::system_error(errno, std::generic_category(), "poll");
+    }
+    for (size_t i = 0; i < fds.size(); ++i) {
+      fds[i].revents = all[i].revents;
+    }
+    return !stop_.stop_requested();
+  }
+  return false;
 }
 
 Backoff::Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max)

@@ -9,10 +9,14 @@
 #include <functional>
 #include <list>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <random>
 #include <stop_token>
 #include <string>
 #include <thread>
+
+struct pollfd;
 
 namespace swarmscope {
 
@@ -20,6 +24,27 @@ class ErrorReporter;
 
 /// Sleeps for `d` or until a stop is requested on `stop`. Returns false if stopped.
 bool SleepFor(std::stop_token stop, std::chrono::steady_clock::duration d);
+
+/// Lets a task block in poll() on its own descriptors (sockets, inotify, netlink) and still
+/// return at once when a stop is requested: an eventfd that a stop callback signals is
+/// polled with them. One per task, kept for the task's lifetime.
+class StopPoller {
+ public:
+  explicit StopPoller(std::stop_token stop);
+  ~StopPoller();
+  StopPoller(const StopPoller&) = delete;
+  StopPoller& operator=(const StopPoller&) = delete;
+
+  /// Waits until one of `fds` has one of its `events`, `timeout` passes (negative: no limit)
+  /// or a stop is requested; `fds[i].revents` say which. Returns false once stopped.
+  /// EINTR is retried; another poll() failure throws std::system_error.
+  bool Wait(std::span<struct pollfd> fds, std::chrono::milliseconds timeout);
+
+ private:
+  std::stop_token stop_;
+  int event_fd_ = -1;
+  std::optional<std::stop_callback<std::function<void()>>> on_stop_;
+};
 
 /// Exponential backoff for reconnect loops: `initial`, doubling up to `max`, each delay
 /// with up to 20% random jitter so that many collectors do not retry in step.

@@ -42,6 +42,7 @@ int RunDaemon(const Config& config, const std::vector<ExporterSpec>& specs,
   handler_options.scrape_timeout = config.scrape_timeout;
   handler_options.scrape_timeout_offset = config.scrape_timeout_offset;
   handler_options.collectors = scraper.Names();
+  handler_options.scrape_never_blocks = [&scraper] { return scraper.NeverBlocks(); };
   HttpHandler handler(handler_options, [&scraper](Clock::time_point deadline, ScrapeOutput& out) {
     scraper.Scrape(deadline, out);
   });

@@ -85,6 +85,12 @@ class Exporter {
   /// be read (the scrape reports `swarmscope_scrape_collector_success 0`); samples already
   /// written are still served. Must not throw: the engine has a backstop, but a throw is a bug.
   virtual bool Collect(ScrapeContext& ctx, MetricWriter& out) = 0;
+  /// True for an exporter whose Collect() only reads what its background tasks prepared in
+  /// memory (a lock held for microseconds, never I/O): the scrape then runs it on its own
+  /// thread rather than handing it to the pool, and a scrape of only such exporters is
+  /// answered on the server's I/O thread. Thread hand-offs are most of the cost of serving
+  /// a pre-rendered exposition.
+  virtual bool NeverBlocks() const { return false; }
 };
 
 /// What an exporter's factory gets from the daemon. Factories run after the HTTP server

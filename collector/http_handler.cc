@@ -84,7 +84,12 @@ std::string_view HttpHandler::HandlerName(std::string_view target) const {
 
 bool HttpHandler::IsQuick(const HttpRequest& request) const {
   const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
-  return !(read && HandlerName(request.target()) == "metrics");
+  if (!read || HandlerName(request.target()) != "metrics") {
+    return true;
+  }
+  const auto accept = request.find(http::field::accept_encoding);
+  const bool gzip = accept != request.end() && AcceptsGzip(accept->value());
+  return !gzip && options_.scrape_never_blocks && options_.scrape_never_blocks();
 }
 
 Clock::time_point HttpHandler::Deadline(const HttpRequest& request, Clock::time_point now) const {

@@ -26,6 +26,9 @@ struct HandlerOptions {
   std::chrono::milliseconds scrape_timeout{10000};
   std::chrono::milliseconds scrape_timeout_offset{500};
   std::vector<std::string> collectors;  ///< enabled collectors, for the landing page
+  /// Whether a scrape returns at once (Scraper::NeverBlocks); then an uncompressed scrape
+  /// is quick too. Unset: never.
+  std::function<bool()> scrape_never_blocks;
 };
 
 /// HTTP request handling as a pure function of the request: no socket, no server state.
@@ -39,8 +42,8 @@ class HttpHandler {
   /// when a thread got round to it.
   HttpResponse Handle(const HttpRequest& request, Clock::time_point received = Clock::now()) const;
 
-  /// Whether Handle() can answer without waiting (everything but a scrape), so a server may
-  /// answer it on its I/O thread.
+  /// Whether Handle() can answer without waiting (everything but a scrape, and a scrape that
+  /// never blocks and need not be compressed), so a server may answer it on its I/O thread.
   bool IsQuick(const HttpRequest& request) const;
 
   /// The `handler` label of swarmscope_http_requests_total for a request target.

@@ -90,8 +90,19 @@ bool Scraper::WaitIdle(Clock::duration timeout) {
   return cv_.wait_for(lock, timeout, [&] { return running_ == 0; });
 }
 
+bool Scraper::NeverBlocks() const {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const Exporter* exporter = host_.Get(i, nullptr);
+    if (exporter != nullptr && !exporter->NeverBlocks()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::shared_ptr<Scraper::Run> Scraper::StartOrJoin(Slot& slot, Exporter& exporter,
-                                                   Clock::time_point deadline) {
+                                                   Clock::time_point deadline, bool* run_here) {
+  *run_here = false;
   std::lock_guard lock(mu_);
   if (slot.inflight && !slot.inflight->done) {
     return slot.inflight;
@@ -102,7 +113,11 @@ std::shared_ptr<Scraper::Run> Scraper::StartOrJoin(Slot& slot, Exporter& exporte
   slot.inflight = run;
   ++running_;
   ++started_;
-  boost::asio::post(pool_, [this, &slot, &exporter, run] { Execute(slot, exporter, run); });
+  if (exporter.NeverBlocks()) {
+    *run_here = true;
+  } else {
+    boost::asio::post(pool_, [this, &slot, &exporter, run] { Execute(slot, exporter, run); });
+  }
   return run;
 }
 
@@ -161,9 +176,20 @@ void Scraper::Scrape(Clock::time_point deadline, std::string& out) {
 void Scraper::Scrape(Clock::time_point deadline, ScrapeOutput& out) {
   std::vector<std::shared_ptr<Run>> runs(slots_.size());
   std::vector<std::string> unavailable(slots_.size());
+  std::vector<Exporter*> here(slots_.size(), nullptr);
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (Exporter* exporter = host_.Get(i, &unavailable[i])) {
-      runs[i] = StartOrJoin(*slots_[i], *exporter, deadline);
+      bool run_here = false;
+      runs[i] = StartOrJoin(*slots_[i], *exporter, deadline, &run_here);
+      if (run_here) {
+        here[i] = exporter;
+      }
+    }
+  }
+  // The pool's runs are under way; those that never block run here meanwhile.
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (here[i] != nullptr) {
+      Execute(*slots_[i], *here[i], runs[i]);
     }
   }
   auto finished = [](const std::shared_ptr<Run>& r) { return r == nullptr || r->done; };

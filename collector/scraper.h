@@ -45,6 +45,10 @@ class Scraper {
   /// Waits up to `timeout` for running collections to end; false if some are still running.
   bool WaitIdle(Clock::duration timeout);
 
+  /// True when every exporter that exists now never blocks (Exporter::NeverBlocks), so a
+  /// scrape returns at once, without waiting on another thread.
+  bool NeverBlocks() const;
+
   /// Names of the exporters, in table order.
   std::vector<std::string> Names() const;
 
@@ -55,7 +59,10 @@ class Scraper {
   struct Run;
   struct Slot;
 
-  std::shared_ptr<Run> StartOrJoin(Slot& slot, Exporter& exporter, Clock::time_point deadline);
+  // Starts a run (on the pool, or, for an exporter that never blocks, leaves it to the caller
+  // and sets `*run_here`), or joins the one in flight.
+  std::shared_ptr<Run> StartOrJoin(Slot& slot, Exporter& exporter, Clock::time_point deadline,
+                                   bool* run_here);
   void Execute(Slot& slot, Exporter& exporter, const std::shared_ptr<Run>& run);
   void WriteCollectorSeries(const std::vector<std::shared_ptr<Run>>& runs,
                             const std::vector<bool>& done,

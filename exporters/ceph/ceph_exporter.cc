@@ -63,6 +63,8 @@ class CephExporter : public Exporter {
     }
   }
 
+  bool NeverBlocks() const override { return true; }
+
   bool Collect(ScrapeContext& ctx, MetricWriter& out) override {
     ClusterSnapshot c = cluster_->Snapshot();
     // The role decides, not whether the task has noticed it yet: a node that writes cluster

@@ -20,6 +20,8 @@ class DockerExporter : public Exporter {
     deps.tasks.Spawn("swarm", [this](std::stop_token stop) { sync_.RunSwarm(stop); });
   }
 
+  bool NeverBlocks() const override { return true; }
+
   bool Collect(ScrapeContext& ctx, MetricWriter& out) override {
     const NodeFacts node = node_.Facts();
     return sync_.Read(

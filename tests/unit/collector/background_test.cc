@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <future>
 #include <stdexcept>
@@ -20,6 +23,33 @@ namespace swarmscope {
 namespace {
 
 using std::chrono::milliseconds;
+
+// A task blocked in poll() on its own descriptors wakes for data, for its timeout, and at
+// once for a stop request.
+TEST(StopPoller, WakesForDataTimeoutAndStop) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::stop_source stop;
+  StopPoller poller(stop.get_token());
+  pollfd p{fds[0], POLLIN, 0};
+  EXPECT_TRUE(poller.Wait({&p, 1}, milliseconds(10)));  // timeout
+  EXPECT_EQ(p.revents, 0);
+  ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  EXPECT_TRUE(poller.Wait({&p, 1}, milliseconds(-1)));
+  EXPECT_TRUE(p.revents & POLLIN);
+  char c;
+  ASSERT_EQ(::read(fds[0], &c, 1), 1);
+  auto waiting = std::async(std::launch::async, [&] {
+    pollfd q{fds[0], POLLIN, 0};
+    return poller.Wait({&q, 1}, milliseconds(-1));
+  });
+  std::this_thread::sleep_for(milliseconds(20));
+  stop.request_stop();
+  EXPECT_FALSE(waiting.get());  // no data came: the stop woke it
+  EXPECT_FALSE(poller.Wait({&p, 1}, milliseconds(-1)));  // and stays stopped
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
 
 class Collecting : public ErrorReporter {
  public:

@@ -144,6 +144,21 @@ TEST_F(HandlerTest, QuickAndHandlerNames) {
   EXPECT_EQ(handler_.HandlerName("/x"), "other");
 }
 
+// A scrape that never blocks is answered on the I/O thread, unless it must be compressed.
+TEST(HandlerQuick, ScrapeThatNeverBlocksIsQuickUnlessGzipped) {
+  HandlerOptions o;
+  bool never_blocks = true;
+  o.scrape_never_blocks = [&] { return never_blocks; };
+  HttpHandler handler(o, [](Clock::time_point, ScrapeOutput&) {});
+  HttpRequest plain{http::verb::get, "/metrics", 11};
+  EXPECT_TRUE(handler.IsQuick(plain));
+  HttpRequest gzip = plain;
+  gzip.set(http::field::accept_encoding, "gzip");
+  EXPECT_FALSE(handler.IsQuick(gzip));
+  never_blocks = false;
+  EXPECT_FALSE(handler.IsQuick(plain));
+}
+
 TEST(AcceptsGzip, Cases) {
   EXPECT_TRUE(AcceptsGzip("gzip"));
   EXPECT_TRUE(AcceptsGzip("GZIP"));

@@ -69,6 +69,44 @@ TEST_F(ScraperTest, SlowAndThrowingCollectorsDoNotHoldBackOthers) {
   scraper.Cancel();
 }
 
+// An exporter that only reads memory runs on the scraping thread: no hand-off to the pool.
+class InlineExporter : public Exporter {
+ public:
+  bool NeverBlocks() const override { return true; }
+  bool Collect(ScrapeContext& ctx, MetricWriter& out) override {
+    thread = std::this_thread::get_id();
+    ctx.Serve(std::make_shared<const std::string>("test_served 1\n"));
+    out.Family(MetricSpec{"test_inline", MetricType::kGauge, "A test value."}).Add(LabelSet(), 2);
+    return true;
+  }
+  std::thread::id thread;
+};
+
+TEST_F(ScraperTest, ExportersThatNeverBlockRunOnTheScrapingThread) {
+  auto* inline_exporter = new InlineExporter;
+  std::vector<NamedExporter> exporters;
+  exporters.push_back({"inline", std::unique_ptr<Exporter>(inline_exporter)});
+  ExporterHost host(self_, log_, std::move(exporters));
+  Scraper scraper(host, self_, log_);
+  EXPECT_TRUE(scraper.NeverBlocks());
+  std::string out;
+  scraper.Scrape(Clock::now() + milliseconds(1000), out);
+  EXPECT_EQ(inline_exporter->thread, std::this_thread::get_id());
+  auto e = ParseExposition(out);
+  ASSERT_TRUE(e) << out;
+  EXPECT_EQ(Value(*e, "test_served", {}), 1);
+  EXPECT_EQ(Value(*e, "test_inline", {}), 2);
+  EXPECT_EQ(Value(*e, "swarmscope_scrape_collector_success", {{"collector", "inline"}}), 1);
+
+  // One exporter that may block is enough for the scrape to need a thread of its own.
+  std::vector<NamedExporter> mixed;
+  mixed.push_back({"inline", std::make_unique<InlineExporter>()});
+  mixed.push_back({"fixed", std::make_unique<FixedExporter>("fixed")});
+  ExporterHost mixed_host(self_, log_, std::move(mixed));
+  Scraper mixed_scraper(mixed_host, self_, log_);
+  EXPECT_FALSE(mixed_scraper.NeverBlocks());
+}
+
 TEST_F(ScraperTest, ConcurrentScrapesShareOneCollection) {
   auto* slow = new FixedExporter("shared", milliseconds(300));
   std::vector<NamedExporter> exporters;

@@ -10,8 +10,8 @@
 #include <list>
 #include <mutex>
 #include <optional>
-#include <span>
 #include <random>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <thread>

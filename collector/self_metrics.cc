@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "collector/metric_writer.h"
@@ -65,7 +66,8 @@ class ProcessCollector : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override {
     std::lock_guard lock(mu_);
     const auto now = std::chrono::steady_clock::now();
-    if (read_ == std::chrono::steady_clock::time_point{} || now - read_ >= std::chrono::seconds(1)) {
+    if (read_ == std::chrono::steady_clock::time_point{} ||
+        now - read_ >= std::chrono::seconds(1)) {
       cached_ = Read();
       read_ = now;
     }
@@ -121,41 +123,26 @@ class ProcessCollector : public prometheus::Collectable {
   mutable std::vector<prometheus::MetricFamily> cached_;
 };
 
-void AppendLabels(std::string& out, const prometheus::ClientMetric& m, std::string_view le = {},
-                  double bound = 0) {
-  if (m.label.empty() && le.empty()) {
-    return;
-  }
-  out += '{';
-  bool first = true;
-  for (const auto& l : m.label) {
-    if (!first) {
-      out += ',';
-    }
-    first = false;
-    out += l.name;
-    out += "=\"";
-    AppendEscapedLabelValue(out, l.value);
-    out += '"';
-  }
-  if (!le.empty()) {
-    if (!first) {
-      out += ',';
-    }
-    out += le;
-    out += "=\"";
-    AppendValue(out, bound);
-    out += '"';
-  }
-  out += '}';
-}
-
+// One sample; `bound` is a histogram bucket's `le`.
 void AppendSample(std::string& out, std::string_view name, std::string_view suffix,
-                  const prometheus::ClientMetric& m, double value, std::string_view le = {},
-                  double bound = 0) {
+                  const prometheus::ClientMetric& m, double value,
+                  std::optional<double> bound = std::nullopt) {
   out += name;
   out += suffix;
-  AppendLabels(out, m, le, bound);
+  LabelSet labels;
+  for (const auto& l : m.label) {
+    labels.Add(l.name, l.value);
+  }
+  if (bound) {
+    std::string le;
+    AppendValue(le, *bound);
+    labels.Add("le", le);
+  }
+  if (!labels.empty()) {
+    out += '{';
+    out += labels.rendered();
+    out += '}';
+  }
   out += ' ';
   AppendValue(out, value);
   if (m.timestamp_ms != 0) {
@@ -214,12 +201,12 @@ void AppendExposition(std::string& out, const std::vector<prometheus::MetricFami
           AppendSample(out, f.name, "_count", m, static_cast<double>(m.histogram.sample_count));
           AppendSample(out, f.name, "_sum", m, m.histogram.sample_sum);
           for (const auto& b : m.histogram.bucket) {
-            AppendSample(out, f.name, "_bucket", m, static_cast<double>(b.cumulative_count), "le",
+            AppendSample(out, f.name, "_bucket", m, static_cast<double>(b.cumulative_count),
                          b.upper_bound);
           }
           if (m.histogram.bucket.empty() || !std::isinf(m.histogram.bucket.back().upper_bound)) {
             AppendSample(out, f.name, "_bucket", m, static_cast<double>(m.histogram.sample_count),
-                         "le", std::numeric_limits<double>::infinity());
+                         std::numeric_limits<double>::infinity());
           }
           break;
       }

@@ -1,5 +1,6 @@
 #include "tests/support/exposition_parser.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -244,6 +245,61 @@ const Sample* FindSample(const Exposition& e, std::string_view name,
     }
   }
   return nullptr;
+}
+
+namespace {
+
+bool SameValue(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) {
+    return std::isnan(a) && std::isnan(b);
+  }
+  return a == b || std::fabs(a - b) <= 1e-12 * std::max(std::fabs(a), std::fabs(b));
+}
+
+}  // namespace
+
+std::vector<std::string> ExpositionDifferences(const Exposition& a, const Exposition& b) {
+  std::vector<std::string> out;
+  if (a.order != b.order) {
+    out.push_back("the families differ or come in another order");
+    return out;
+  }
+  for (const auto& name : a.order) {
+    const Family& x = a.families.at(name);
+    const Family& y = b.families.at(name);
+    if (x.help != y.help) {
+      out.push_back(name + ": HELP '" + x.help + "' vs '" + y.help + "'");
+    }
+    if (x.type != y.type) {
+      out.push_back(name + ": TYPE " + x.type + " vs " + y.type);
+    }
+    if (x.samples.size() != y.samples.size()) {
+      out.push_back(name + ": " + std::to_string(x.samples.size()) + " vs " +
+                    std::to_string(y.samples.size()) + " samples");
+      continue;
+    }
+    for (size_t i = 0; i < x.samples.size(); ++i) {
+      const Sample& s = x.samples[i];
+      const Sample& t = y.samples[i];
+      auto sl = s.labels;
+      auto tl = t.labels;
+      if (sl.contains("le") && tl.contains("le")) {
+        if (std::stod(sl["le"]) != std::stod(tl["le"])) {
+          out.push_back(name + ": le " + sl["le"] + " vs " + tl["le"]);
+        }
+        sl.erase("le");
+        tl.erase("le");
+      }
+      if (s.name != t.name || sl != tl) {
+        out.push_back(name + ": sample " + std::to_string(i) + " is " + s.name + " vs " + t.name +
+                      " or has other labels");
+      } else if (!SameValue(s.value, t.value)) {
+        out.push_back(name + ": sample " + std::to_string(i) + " value " + std::to_string(s.value) +
+                      " vs " + std::to_string(t.value));
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace swarmscope::testing

@@ -36,4 +36,9 @@ std::optional<Exposition> ParseExposition(std::string_view text, std::string* er
 const Sample* FindSample(const Exposition& e, std::string_view name,
                          const std::map<std::string, std::string>& labels = {});
 
+/// The differences between two expositions by meaning: family order, HELP, TYPE, sample
+/// names, label sets and values (NaN equals NaN; values within a relative 1e-12 are equal;
+/// an `le` label compares as a number, "0.25" = "0.250000"). Empty when they agree.
+std::vector<std::string> ExpositionDifferences(const Exposition& a, const Exposition& b);
+
 }  // namespace swarmscope::testing

@@ -4,7 +4,6 @@
 #include "collector/background.h"
 
 #include <gtest/gtest.h>
-
 #include <poll.h>
 #include <unistd.h>
 
@@ -45,7 +44,7 @@ TEST(StopPoller, WakesForDataTimeoutAndStop) {
   });
   std::this_thread::sleep_for(milliseconds(20));
   stop.request_stop();
-  EXPECT_FALSE(waiting.get());  // no data came: the stop woke it
+  EXPECT_FALSE(waiting.get());                           // no data came: the stop woke it
   EXPECT_FALSE(poller.Wait({&p, 1}, milliseconds(-1)));  // and stays stopped
   ::close(fds[0]);
   ::close(fds[1]);

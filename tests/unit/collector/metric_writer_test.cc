@@ -288,16 +288,6 @@ std::string WithTextSerializer(const std::vector<Content>& content) {
   return out.str();
 }
 
-bool SameValue(double a, double b) {
-  if (std::isnan(a) || std::isnan(b)) {
-    return std::isnan(a) && std::isnan(b);
-  }
-  if (a == b) {
-    return true;
-  }
-  return std::fabs(a - b) <= 1e-12 * std::max(std::fabs(a), std::fabs(b));
-}
-
 TEST(MetricWriter, ParsedOutputEqualsTextSerializer) {
   const auto content = MakeContent(12, 50, 7, 7);
   std::string error;
@@ -305,19 +295,8 @@ TEST(MetricWriter, ParsedOutputEqualsTextSerializer) {
   ASSERT_TRUE(ours) << error;
   const auto theirs = testing::ParseExposition(WithTextSerializer(content), &error);
   ASSERT_TRUE(theirs) << error << "\n" << WithTextSerializer(content).substr(0, 3000);
-  ASSERT_EQ(ours->order, theirs->order);
-  for (const auto& name : ours->order) {
-    const auto& a = ours->families.at(name);
-    const auto& b = theirs->families.at(name);
-    EXPECT_EQ(a.help, b.help) << name;
-    EXPECT_EQ(a.type, b.type) << name;
-    ASSERT_EQ(a.samples.size(), b.samples.size()) << name;
-    for (size_t i = 0; i < a.samples.size(); ++i) {
-      EXPECT_EQ(a.samples[i].name, b.samples[i].name);
-      EXPECT_EQ(a.samples[i].labels, b.samples[i].labels);
-      EXPECT_TRUE(SameValue(a.samples[i].value, b.samples[i].value))
-          << name << " " << a.samples[i].value << " vs " << b.samples[i].value;
-    }
+  for (const auto& d : testing::ExpositionDifferences(*ours, *theirs)) {
+    ADD_FAILURE() << d;
   }
 }
 

@@ -143,6 +143,21 @@ bench_ceph_live() {
   BENCH_QUICK="$quick" bash tests/bench/ceph_bench.sh "$build"
 }
 
+# The keepalived exporter on real VRRP (tests/keepalived/lab.sh): wire listener CPU per 1000
+# adverts/s, the scrape with 20 instances, idle memory. Needs root (network namespaces).
+bench_keepalived() {
+  echo "## keepalived exporter (real keepalived in network namespaces)"
+  if ! grep -q -- '--\[no-\]collector.keepalived' <<<"$("$bin" --help 2>&1)"; then
+    echo "benchmark keepalived skipped: the keepalived exporter is not in this build"
+    return 0
+  fi
+  if ! command -v keepalived >/dev/null || [ "$(id -u)" != 0 ]; then
+    echo "benchmark keepalived skipped: needs keepalived (provisioning/install-deps.sh test) and root"
+    return 0
+  fi
+  BENCH_QUICK="$quick" bash tests/bench/keepalived_bench.sh "$build"
+}
+
 # Each part in a process of its own (set -e holds there; it would not in a function called
 # from a condition): one that fails is reported and the next ones still run.
 failed=0
@@ -162,4 +177,5 @@ run_part wrk bench_wrk
 run_part idle_memory bench_idle_memory
 run_part ceph_scale bench_ceph_scale
 run_part ceph_live bench_ceph_live
+run_part keepalived bench_keepalived
 [ "$failed" -eq 0 ]

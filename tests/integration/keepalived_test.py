@@ -81,6 +81,12 @@ class Node:
              f"--keepalived.dump-dir={work}/node{k}/tmp", "--keepalived.dump-max-age=10s",
              f"--node.name=n{k}", "--log.level=info"],
             stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20  # a sanitized build starts slowly
+        while subprocess.run(["ip", "netns", "exec", self.ns, "curl", "-sf", "-o", "/dev/null",
+                              f"http://127.0.0.1:{PORT}/healthz"]).returncode != 0:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                fail(f"n{k}: swarmscope did not start (see {self.log.name})")
+            time.sleep(0.1)
 
     def scrape(self):
         r = subprocess.run(["ip", "netns", "exec", self.ns, "curl", "-sf", "--max-time", "5",

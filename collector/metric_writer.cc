@@ -217,14 +217,19 @@ std::string_view MetricTypeName(MetricType type) {
 }
 
 void AppendFamilyHeader(std::string& out, const MetricSpec& spec) {
+  AppendFamilyHeader(out, spec.name, spec.help, MetricTypeName(spec.type));
+}
+
+void AppendFamilyHeader(std::string& out, std::string_view name, std::string_view help,
+                        std::string_view type) {
   out += "# HELP ";
-  out += spec.name;
+  out += name;
   out += ' ';
-  AppendEscapedHelp(out, spec.help);
+  AppendEscapedHelp(out, help);
   out += "\n# TYPE ";
-  out += spec.name;
+  out += name;
   out += ' ';
-  out += MetricTypeName(spec.type);
+  out += type;
   out += '\n';
 }
 

@@ -182,6 +182,9 @@ class MetricWriter {
 
 /// Appends `# HELP` and `# TYPE` lines for `spec`.
 void AppendFamilyHeader(std::string& out, const MetricSpec& spec);
+/// The same for any family: `# HELP name help` (escaped) and `# TYPE name type`.
+void AppendFamilyHeader(std::string& out, std::string_view name, std::string_view help,
+                        std::string_view type);
 std::string_view MetricTypeName(MetricType type);
 
 }  // namespace swarmscope

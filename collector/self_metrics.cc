@@ -177,15 +177,7 @@ void AppendExposition(std::string& out, const std::vector<prometheus::MetricFami
         continue;
       }
     }
-    out += "# HELP ";
-    out += f.name;
-    out += ' ';
-    AppendEscapedHelp(out, f.help);
-    out += "\n# TYPE ";
-    out += f.name;
-    out += ' ';
-    out += type;
-    out += '\n';
+    AppendFamilyHeader(out, f.name, f.help, type);
     for (const auto& m : f.metric) {
       switch (f.type) {
         case prometheus::MetricType::Counter:

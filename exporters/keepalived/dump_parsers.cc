@@ -8,40 +8,16 @@
 #include <stdexcept>
 #include <utility>
 
+#include "exporters/keepalived/dump_text.h"
+
 namespace swarmscope::keepalived {
 namespace {
 
-[[noreturn]] void Fail(const std::string& what) { throw std::invalid_argument(what); }
-
-void Expect(bool ok, const char* what) {
-  if (!ok) {
-    Fail(what);
-  }
-}
-
-template <typename T>
-std::optional<T> ToNumber(std::string_view s) {
-  T v{};
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-    return std::nullopt;
-  }
-  if constexpr (std::is_floating_point_v<T>) {
-    if (!std::isfinite(v)) {
-      return std::nullopt;
-    }
-  }
-  return v;
-}
-
-template <typename T>
-T Number(std::string_view s, const char* what) {
-  const std::optional<T> v = ToNumber<T>(s);
-  Expect(v.has_value(), what);
-  return *v;
-}
-
-std::string_view FirstWord(std::string_view s) { return s.substr(0, s.find(' ')); }
+using dump_text::Expect;
+using dump_text::Fail;
+using dump_text::FirstWord;
+using dump_text::Number;
+using dump_text::ToNumber;
 
 // "key = value" at the start of an indented line's text; nullopt without " = ".
 std::optional<std::pair<std::string_view, std::string_view>> KeyValue(std::string_view text) {
@@ -399,16 +375,8 @@ DataDump ParseDataDump(std::string_view text) {
   Expect(v1 || first == "------< Global definitions >------", "data: not a keepalived.data");
   Expect(text.back() == '\n', "data: cut short (no final newline)");
   DataParser parser(v1);
-  for (size_t pos = 0; pos < text.size();) {
-    const size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    line.remove_suffix(line.size() - std::min(line.size(), line.find_last_not_of(" \r") + 1));
-    const size_t indent = line.find_first_not_of(' ');
-    if (indent != std::string_view::npos) {
-      parser.Line(indent, line.substr(indent));
-    }
-  }
+  dump_text::ForEachLine(text,
+                         [&](size_t indent, std::string_view line) { parser.Line(indent, line); });
   return parser.Finish();
 }
 

@@ -11,27 +11,16 @@
 #include <stdexcept>
 
 #include "exporters/keepalived/dump_parsers.h"
+#include "exporters/keepalived/dump_text.h"
 
 namespace swarmscope::keepalived {
 namespace {
 
 using nlohmann::json;
 
-void Expect(bool ok, const char* what) {
-  if (!ok) {
-    throw std::invalid_argument(what);
-  }
-}
-
-template <typename T>
-T Number(std::string_view s, const char* what) {
-  T v{};
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  Expect(ec == std::errc() && end == s.data() + s.size() && !s.empty(), what);
-  return v;
-}
-
-std::string_view FirstWord(std::string_view s) { return s.substr(0, s.find(' ')); }
+using dump_text::Expect;
+using dump_text::FirstWord;
+using dump_text::Number;
 
 // One counter: its keepalived.json name (= the InstanceStats field's), and its line in
 // keepalived.stats: (indent-2 group header, label), the group "" for indent-2 counters.
@@ -140,23 +129,14 @@ std::vector<InstanceStats> ParseStatsDump(std::string_view text) {
              "stats: cut short (an instance misses counters)");
     }
   };
-  for (size_t pos = 0; pos < text.size();) {
-    const size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    line.remove_suffix(line.size() - std::min(line.size(), line.find_last_not_of(" \r") + 1));
-    const size_t indent = line.find_first_not_of(' ');
-    if (indent == std::string_view::npos) {
-      continue;
-    }
-    line.remove_prefix(indent);
+  dump_text::ForEachLine(text, [&](size_t indent, std::string_view line) {
     if (indent == 0) {
       Expect(line.starts_with("VRRP Instance: ") && line.size() > 15, "stats: unexpected line");
       end_instance();
       out.emplace_back().name = std::string(line.substr(15));
       seen = 0;
       group = {};
-      continue;
+      return;
     }
     const size_t colon = line.find(':');
     Expect((indent == 2 || indent == 4) && colon != std::string_view::npos,
@@ -168,7 +148,7 @@ std::vector<InstanceStats> ParseStatsDump(std::string_view text) {
       group = {};
       if (value.empty()) {
         group = label;
-        continue;
+        return;
       }
     }
     const int64_t n = Number<int64_t>(value, "stats: bad counter");
@@ -179,7 +159,7 @@ std::vector<InstanceStats> ParseStatsDump(std::string_view text) {
         seen |= 1u << i;
       }
     }
-  }
+  });
   end_instance();
   return out;
 }

@@ -42,7 +42,8 @@ function(swarmscope_exporter)
 
   if(SWARMSCOPE_TESTS AND X_TESTS)
     add_executable(${X_NAME}_tests ${X_TESTS})
-    target_compile_definitions(${X_NAME}_tests PRIVATE SWARMSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+    target_compile_definitions(${X_NAME}_tests PRIVATE SWARMSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+      SWARMSCOPE_SHARED_DIR="${SWARMSCOPE_SHARED_DIR}")
     target_link_libraries(${X_NAME}_tests PRIVATE ${lib} ${X_LIBS} swarmscope_test_support
       GTest::gtest GTest::gtest_main swarmscope_warnings)
     gtest_discover_tests(${X_NAME}_tests TEST_PREFIX "${X_NAME}." DISCOVERY_TIMEOUT 30

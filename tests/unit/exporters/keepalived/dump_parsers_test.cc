@@ -20,8 +20,8 @@ namespace swarmscope::keepalived {
 namespace {
 
 const std::string k227 = std::string(SWARMSCOPE_SOURCE_DIR) + "/tests/fixtures/keepalived-2.2.7/";
-const std::string k135 =
-    std::string(SWARMSCOPE_SOURCE_DIR) + "/../shared/fixtures/keepalived-1.3.5/";
+// ../shared as CMake found it (next to this tree or to the repository it was cloned from).
+const std::string k135 = std::string(SWARMSCOPE_SHARED_DIR) + "/fixtures/keepalived-1.3.5/";
 constexpr VrrpState M = VrrpState::kMaster, B = VrrpState::kBackup, F = VrrpState::kFault;
 using Nodes = std::vector<std::optional<VrrpState>>;  // n1, n2, n3; nullopt: not running
 
@@ -45,7 +45,8 @@ class KeepalivedDumps135 : public ::testing::Test {
   void SetUp() override {
     if (!std::filesystem::is_directory(k135)) {
       GTEST_FAIL() << "the keepalived 1.3.5 fixtures are absent: no directory " << k135
-                   << " (they live in ../shared next to the repository, not in it)";
+                   << " (they live in ../shared next to the repository, not in it; configure "
+                      "with -DSWARMSCOPE_SHARED_DIR=... where they are elsewhere)";
     }
   }
 };

@@ -2,6 +2,8 @@
 
 // What the dump parser tests share: where the fixtures are, reading them, the states.
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>

@@ -7,6 +7,9 @@
 #   tests/integration/dockerd.sh restart DIR  (stop and start the daemon, swarm state kept)
 #   tests/integration/dockerd.sh halt DIR     (stop the daemon only; `resume` starts it again)
 #   tests/integration/dockerd.sh resume DIR
+# DOCKERD_ADVERTISE_ADDR (default 127.0.0.1): the swarm's advertise and listen address, which
+# is the node's address that Prometheus' node discovery gives (a container cannot reach the
+# host at 127.0.0.1).
 set -euo pipefail
 cmd=${1:?usage: $0 start|stop|restart|halt|resume DIR}
 dir=${2:?usage: $0 start|stop|restart|halt|resume DIR}
@@ -85,8 +88,9 @@ case "$cmd" in
     [ -f "$dir/host-before" ] || host_state_before
     start_daemon
     if ! DOCKER_HOST="unix://$sock" "$docker_cli" info --format '{{.Swarm.LocalNodeState}}' | grep -qx active; then
-      DOCKER_HOST="unix://$sock" "$docker_cli" swarm init --advertise-addr 127.0.0.1 \
-        --listen-addr 127.0.0.1:2377 >/dev/null
+      addr=${DOCKERD_ADVERTISE_ADDR:-127.0.0.1}
+      DOCKER_HOST="unix://$sock" "$docker_cli" swarm init --advertise-addr "$addr" \
+        --listen-addr "$addr:2377" >/dev/null
     fi
     echo "DOCKER_HOST=unix://$sock"
     ;;

@@ -2,8 +2,8 @@
 # Static checks of everything under stacks/ with the real tools: yamllint on all YAML,
 # docker-compose's schema and interpolation check on every stack file (overrides merged onto
 # the file they go with; the ceph override's merged collector service key by key), no cephx
-# key in the repository, promtool on the Prometheus configuration and rules, amtool on the
-# Alertmanager configuration. Each validator is also shown a broken copy, to prove it
+# key in the repository, keepalived's own check of the example keepalived.conf, promtool on
+# the Prometheus configuration and rules, amtool on the Alertmanager configuration. Each validator is also shown a broken copy, to prove it
 # rejects one.
 #   tests/integration/stacks_check.sh
 # (The stacks are also deployed for real by swarm_e2e_test.sh.)
@@ -39,6 +39,9 @@ compose_check() {  # compose_check DIR FILE...
 }
 compose_check stacks/swarmscope docker-stack.yml
 compose_check stacks/swarmscope docker-stack.yml ceph.yml
+compose_check stacks/swarmscope docker-stack.yml keepalived.yml
+compose_check stacks/swarmscope docker-stack.yml ceph.yml keepalived.yml
+(export KEEPALIVED_CONF_FILE=keepalived.conf.example && compose_check stacks/keepalived docker-stack.yml)
 compose_check stacks/monitoring docker-stack.yml grafana.yml
 compose_check tests/integration docker-test-stack.yml
 compose_check tests/integration e2e-test-stack.yml
@@ -94,7 +97,7 @@ for target in ("/var/run/docker.sock", "/host/proc", "/host/sys/fs/cgroup"):
     expect(f"volume {target} (docker-stack.yml)", mounts.get(target, {}).get("read_only"), True)
 expect("volumes", len(mounts), 4)
 expect("deploy.mode", svc.get("deploy", {}).get("mode"), "global")
-expect("networks", list(svc.get("networks", {})), ["metrics"])
+expect("networks", list(svc.get("networks", {})), ["host"])
 for e in errors:
     print("merged collector service:", e, file=sys.stderr)
 sys.exit(1 if errors else 0)
@@ -115,6 +118,78 @@ sed 's/^  collector:/  ceph-collector:/' stacks/swarmscope/ceph.yml >"$WORK/ceph
 must_fail "a ceph override for a service docker-stack.yml does not have" ceph_merged_check "$WORK"
 sed 's/        mode: 0400/        mode: 0400\n        readonly: true/' stacks/swarmscope/ceph.yml >"$WORK/ceph.yml"
 must_fail "a ceph override with an unknown secret option (docker-compose)" compose_check "$WORK" docker-stack.yml ceph.yml
+
+# The keepalived override merged the same way: the collector keeps docker-stack.yml's
+# settings, on the host network, and gains the keepalived collector, NET_RAW and the dumps'
+# volume read-only; stacks/keepalived writes that same volume.
+keepalived_merged_check() {  # keepalived_merged_check DIR [VAR=VALUE...]
+  local dir=$1; shift
+  (cd "$dir" && env "$@" docker-compose -f docker-stack.yml -f keepalived.yml config 2>"$WORK/compose.err") >"$WORK/merged.yml" ||
+    { cat "$WORK/compose.err" >&2; return 1; }
+  (cd "$repo/stacks/keepalived" && KEEPALIVED_CONF_FILE=keepalived.conf.example docker-compose -f docker-stack.yml config \
+    2>"$WORK/compose.err") >"$WORK/keepalived-stack.yml" || { cat "$WORK/compose.err" >&2; return 1; }
+  env "$@" python3 - "$WORK/merged.yml" "$WORK/keepalived-stack.yml" <<'PY'
+import os, sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+keepalived = yaml.safe_load(open(sys.argv[2]))
+svc = doc["services"]["collector"]
+errors = []
+def expect(what, got, want):
+    if got != want:
+        errors.append(f"{what}: {got!r}, expected {want!r}")
+env = svc.get("environment", {})
+for key, want in {
+    "SWARMSCOPE_COLLECTOR_KEEPALIVED": "true",
+    "SWARMSCOPE_KEEPALIVED_DUMP_DIR": "/run/keepalived-dumps",
+    "SWARMSCOPE_KEEPALIVED_VIPS": os.environ.get("KEEPALIVED_VIPS", ""),
+    "SWARMSCOPE_NODE_NAME": "{{.Node.Hostname}}",
+    "SWARMSCOPE_WEB_LISTEN_ADDRESS": ":9338",
+}.items():
+    expect(f"environment {key}", env.get(key), want)
+expect("cap_add", svc.get("cap_add"), ["NET_RAW"])
+expect("networks", list(svc.get("networks", {})), ["host"])
+expect("networks.host", doc.get("networks", {}).get("host"), {"name": "host", "external": True})
+mounts = {v.get("target"): v for v in svc.get("volumes", [])}
+expect("volume /run/keepalived-dumps", mounts.get("/run/keepalived-dumps"),
+       {"type": "volume", "source": "keepalived-dumps", "target": "/run/keepalived-dumps", "read_only": True})
+expect("volumes", len(mounts), 4)
+ka = keepalived["services"]["keepalived"]
+ka_mounts = {v.get("target"): v for v in ka.get("volumes", [])}
+expect("keepalived stack: the dumps' volume", ka_mounts.get("/run/keepalived-dumps", {}).get("source"), "keepalived-dumps")
+expect("keepalived stack: its TMPDIR", ka.get("environment", {}).get("KEEPALIVED_DUMP_DIR"), "/run/keepalived-dumps")
+expect("keepalived stack: one volume name for both stacks", keepalived.get("volumes", {}).get("keepalived-dumps"),
+       doc.get("volumes", {}).get("keepalived-dumps"))
+expect("keepalived stack: network", list(ka.get("networks", {})), ["host"])
+for e in errors:
+    print("merged collector service:", e, file=sys.stderr)
+sys.exit(1 if errors else 0)
+PY
+}
+keepalived_merged_check stacks/swarmscope || fail "keepalived.yml merged onto docker-stack.yml (above)"
+keepalived_merged_check stacks/swarmscope KEEPALIVED_VIPS=192.0.2.10,192.0.2.20 || fail "keepalived.yml with KEEPALIVED_VIPS (above)"
+ok "keepalived.yml merged onto docker-stack.yml: host network, keepalived env, NET_RAW, the dumps' volume read-only, shared with stacks/keepalived"
+cp stacks/swarmscope/docker-stack.yml "$WORK/"
+sed '/target: \/run\/keepalived-dumps/{n;d}' stacks/swarmscope/keepalived.yml >"$WORK/keepalived.yml"
+must_fail "a keepalived override with a writable dumps volume" keepalived_merged_check "$WORK"
+
+# The example keepalived.conf, as keepalived itself reads it (-t: check and exit), for each
+# of its nodes, in a network namespace made here that has its interface (eth0).
+ka_ns=swarmscope-stacks-check-$$
+ip netns add "$ka_ns"
+trap 'ip netns del "$ka_ns" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+ip -n "$ka_ns" link add eth0 type veth peer name eth1
+ip -n "$ka_ns" link set eth0 up
+keepalived_conf_check() {  # keepalived_conf_check FILE: keepalived -t for node1..node3
+  local node
+  for node in node1 node2 node3; do
+    ip netns exec "$ka_ns" keepalived -t -f "$1" --config-id "$node" >"$WORK/keepalived-t.out" 2>&1 ||
+      { cat "$WORK/keepalived-t.out" >&2; return 1; }
+  done
+}
+keepalived_conf_check stacks/keepalived/keepalived.conf.example
+ok "keepalived -t accepts stacks/keepalived/keepalived.conf.example for node1, node2 and node3"
+sed 's/virtual_router_id 51/virtual_router_id 300/' stacks/keepalived/keepalived.conf.example >"$WORK/bad-keepalived.conf"
+must_fail "a keepalived.conf with an out-of-range VRID (keepalived -t)" keepalived_conf_check "$WORK/bad-keepalived.conf"
 
 # Cephx keys stay out of the repository: stacks read them from files outside it (secrets).
 # A key is 40 base64 characters, AQ...== (ceph-authtool's format).

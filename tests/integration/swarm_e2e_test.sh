@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End to end on a real swarm: the swarmscope image and stack, the monitoring stack
-# (Prometheus, Alertmanager, node-exporter; Grafana is in no registry this machine reaches)
-# and a small test stack, checked through Prometheus' HTTP API.
+# End to end on a real swarm: the swarmscope image and stack (with its keepalived override),
+# the keepalived stack holding a VIP, the monitoring stack (Prometheus, Alertmanager,
+# node-exporter; Grafana is in no registry this machine reaches) and a small test stack,
+# checked through Prometheus' HTTP API.
 #   tests/integration/swarm_e2e_test.sh [path/to/swarmscope]
 # Without an argument it builds the collector first (a developer's one command). It starts
 # its own dockerd and single-node swarm (tests/integration/dockerd.sh: no registry is ever
@@ -20,12 +21,14 @@ docker_cli=/usr/bin/docker
 [ -x "$docker_cli" ] || docker_cli=docker
 export DOCKER=$docker_cli
 dk="$WORK/dockerd"
+link=ssk-e2e0 node_addr=192.0.2.1 vip=192.0.2.100
 
 teardown() {
   if [ -S "$dk/docker.sock" ]; then
-    $docker_cli stack rm e2e monitoring swarmscope >/dev/null 2>&1 || true
+    $docker_cli stack rm e2e monitoring keepalived swarmscope >/dev/null 2>&1 || true
   fi
   bash "$here/dockerd.sh" stop "$dk" >/dev/null 2>&1 || true
+  ip link del "$link" 2>/dev/null || true
 }
 trap 'teardown; cleanup' EXIT
 
@@ -34,16 +37,31 @@ host_snapshot() {
   { ip -br link | awk '{print $1}' | sort; iptables-save | grep -v '^#' | sed 's/\[[0-9:]*\]//'
     cat /proc/sys/net/ipv4/ip_forward; ls /sys/fs/cgroup/*/ 2>/dev/null | grep -c swarmscope-test || true; }
 }
+# The node's address: one end of a veth pair made here, 192.0.2.1 (TEST-NET-1). The swarm
+# advertises it, so Prometheus (in a container) reaches the collectors on the host network
+# at the address its node discovery gives; keepalived's VRRP instance runs on it. The other
+# end only gives the link a carrier.
+# The collector listens on port 9338 of the host (the stack's fixed port).
+if ss -Hltn 'sport = :9338' | grep -q .; then
+  fail "port 9338 is taken on this host; the swarmscope stack listens there: $(ss -Hltnp 'sport = :9338')"
+fi
+ip link del "$link" 2>/dev/null || true
 host_snapshot >"$WORK/host.before"
+ip link add "$link" type veth peer name ssk-e2e1
+ip addr add "$node_addr/24" dev "$link"
+ip link set "$link" up
+ip link set ssk-e2e1 up
 
-eval "export $(bash "$here/dockerd.sh" start "$dk")"
-ok "dockerd with a single-node swarm is up"
+eval "export $(DOCKERD_ADVERTISE_ADDR=$node_addr bash "$here/dockerd.sh" start "$dk")"
+ok "dockerd with a single-node swarm is up (advertising $node_addr)"
+hostname=$($docker_cli info --format '{{.Name}}')
 
 # Images: all local, nothing pulled.
 bash "$repo/provisioning/build-image.sh" --binary "$SWARMSCOPE" --tag swarmscope:e2e
+bash "$repo/provisioning/build-keepalived-image.sh" --tag swarmscope-keepalived:e2e
 bash "$here/debian-images.sh" build "${TEST_DEB_CACHE:-$WORK/deb}" >/dev/null
 build_test_image "$docker_cli"
-ok "images built: swarmscope (FROM scratch), Prometheus, Alertmanager, node-exporter from Debian packages"
+ok "images built: swarmscope and keepalived (FROM scratch), Prometheus, Alertmanager, node-exporter from Debian packages"
 
 # The stack variables that differ between this machine and a real cluster: no IPVS here
 # (dnsrr, host-mode ports), a private dockerd socket and cgroup parent, local images.
@@ -55,11 +73,34 @@ export COLLECTOR_IMAGE=swarmscope:e2e \
   PROMETHEUS_PORT=$prom_port ALERTMANAGER_PORT=$(free_port)
 prom="http://127.0.0.1:$prom_port"
 
+# keepalived: one file for every node, the lines of this node selected by its host name
+# (keepalived's config id), as stacks/keepalived/keepalived.conf.example does.
+cat >"$WORK/keepalived.conf" <<KEEPALIVED
+global_defs {
+  router_id e2e
+}
+vrrp_instance VI_E2E {
+  interface $link
+  virtual_router_id 51
+  advert_int 1
+@${hostname%%.*}  priority 150
+@^${hostname%%.*}  priority 7
+  virtual_ipaddress {
+    $vip/32
+  }
+}
+KEEPALIVED
+export KEEPALIVED_IMAGE=swarmscope-keepalived:e2e KEEPALIVED_CONF_FILE="$WORK/keepalived.conf" \
+  KEEPALIVED_DUMP_INTERVAL=2 KEEPALIVED_VIPS=$vip
+$docker_cli node update --label-add keepalived=true "$hostname" >/dev/null
+
 deploy_start=$(date +%s)
-$docker_cli stack deploy --resolve-image never -c "$repo/stacks/swarmscope/docker-stack.yml" swarmscope >/dev/null
+$docker_cli stack deploy --resolve-image never -c "$repo/stacks/swarmscope/docker-stack.yml" \
+  -c "$repo/stacks/swarmscope/keepalived.yml" swarmscope >/dev/null
+$docker_cli stack deploy --resolve-image never -c "$repo/stacks/keepalived/docker-stack.yml" keepalived >/dev/null
 $docker_cli stack deploy --resolve-image never -c "$repo/stacks/monitoring/docker-stack.yml" monitoring >/dev/null
 $docker_cli stack deploy --resolve-image never -c "$here/e2e-test-stack.yml" e2e >/dev/null
-ok "stacks deployed: swarmscope, monitoring, e2e"
+ok "stacks deployed: swarmscope (with keepalived.yml), keepalived, monitoring, e2e"
 
 # wait_prom DESCRIPTION SECONDS PATH PYTHON-CONDITION: polls Prometheus' API at PATH until
 # the condition holds over `d` (the answer's "data") and helpers:
@@ -87,7 +128,12 @@ PY
     if [ $(( $(date +%s) - start )) -ge "$seconds" ]; then
       echo "last answer from $path: $(head -c 3000 "$WORK/answer.json" 2>/dev/null)" >&2
       $docker_cli service ls >&2 || true
-      $docker_cli service ps --no-trunc swarmscope_collector monitoring_prometheus monitoring_node-exporter >&2 || true
+      $docker_cli service ps --no-trunc swarmscope_collector keepalived_keepalived monitoring_prometheus \
+        monitoring_node-exporter >&2 || true
+      $docker_cli service logs --tail 20 keepalived_keepalived >&2 || true
+      echo "the collector's keepalived and error series:" >&2
+      curl -sf --max-time 5 "http://$node_addr:9338/metrics" | grep -E '^(keepalived_|swarmscope_collector_errors)' >&2 || true
+      $docker_cli service logs --tail 20 swarmscope_collector >&2 || true
       fail "$what: not within $seconds s"
     fi
     sleep 1
@@ -98,8 +144,9 @@ query() {  # query PROMQL -> an API path
 }
 
 nodes=$($docker_cli node ls -q | wc -l)
-wait_prom "every swarmscope and node-exporter target is up ($nodes node)" 180 /api/v1/targets \
-  "up('swarmscope') == ['up'] * $nodes and up('node-exporter') == ['up'] * $nodes"
+wait_prom "every swarmscope (by node, at $node_addr:9338) and node-exporter target is up ($nodes node)" 180 \
+  /api/v1/targets "up('swarmscope') == ['up'] * $nodes and up('node-exporter') == ['up'] * $nodes and \
+  [t['labels']['instance'] for t in d['activeTargets'] if t['labels']['job'] == 'swarmscope'] == ['$node_addr:9338']"
 echo "deploy to all targets up: $(( $(date +%s) - deploy_start )) s"
 
 wait_prom "Prometheus found Alertmanager (tasks.alertmanager)" 60 /api/v1/alertmanagers \
@@ -119,7 +166,6 @@ wait_prom "scaling to 3 is followed: desired = running = 3, three containers" 12
   "$(query 'docker_swarm_service_desired_tasks{service_name="e2e_app"} == 3 and docker_swarm_service_running_tasks{service_name="e2e_app"} == 3 and on() count(container_cpu_usage_seconds_total{'"$svc"'}) == 3')" \
   'len(r) == 1'
 
-hostname=$($docker_cli info --format '{{.Name}}')
 wait_prom "node_meta joins node-exporter series to the node's name ($hostname)" 60 \
   "$(query 'node_load1 * on(swarm_node_id) group_left(node_name) node_meta')" \
   "len(r) == $nodes and all(m.get('node_name') == '$hostname' and m.get('job') == 'node-exporter' for m, _ in r)"
@@ -135,6 +181,23 @@ echo "swarmscope collector working set in its container: $(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))["data"]["result"]
 print("%.1f MiB (limit 64 MiB)" % (float(r[0]["value"][1]) / 2**20) if r else "unknown")' "$WORK/footprint.json")"
+
+
+# keepalived through its stack: swarmscope on the host network sees the VIP on the node's
+# interface and the node's own adverts on the wire, and reads the dumps keepalived-run
+# refreshes in the shared volume (state, priority from this node's @ line, counters).
+wait_prom "keepalived holds the VIP: present, wire master, MASTER with priority 150 in its dumps ($hostname)" 120 \
+  "$(query 'keepalived_vip_present{vip="'$vip'"} == 1 and on() keepalived_wire_master{vrid="51",intf="'$link'"} == 1
+    and on() keepalived_vrrp_state{iname="VI_E2E",ip_address="'$vip'/32"} == 2
+    and on() keepalived_vrrp_effective_priority{iname="VI_E2E"} == 150 and on() keepalived_up == 1')" \
+  "len(r) == 1 and r[0][0].get('node_name') == '$hostname' and r[0][0].get('job') == 'swarmscope'"
+wait_prom "keepalived's dumps are refreshed (adverts sent keep rising in them)" 90 \
+  "$(query 'increase(keepalived_advertisements_sent_total{iname="VI_E2E"}[1m]) > 0')" 'len(r) == 1'
+# The node leaves the VIP's nodes: swarm stops its keepalived, which leaves gracefully.
+$docker_cli node update --label-rm keepalived "$hostname" >/dev/null
+wait_prom "keepalived stopped: the VIP left the node, a priority-0 advert was seen, the wire has no master" 90 \
+  "$(query 'keepalived_vip_present{vip="'$vip'"} == 0 and on() keepalived_wire_no_master{vrid="51"} == 1
+    and on() keepalived_wire_priority_zero_total{vrid="51"} >= 1')" 'len(r) == 1'
 
 $docker_cli stack rm e2e >/dev/null
 wait_prom "after the test stack is removed, its container series go stale" 120 \

@@ -37,13 +37,9 @@ fi
 [ -x "$binary" ] || { echo "build-image: $binary is not an executable" >&2; exit 1; }
 librados=/usr/lib/x86_64-linux-gnu/librados.so.2
 if "$with_ceph" && [ ! -e "$librados" ]; then
-  echo "installing: librados2" >&2
-  sudo_cmd=()
-  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -q >/dev/null
-  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends librados2 >/dev/null
+  bash "$repo/provisioning/install-deps.sh" packages librados2
 fi
+source "$repo/provisioning/image-lib.sh"
 
 # "swarmscope 0.1.0 (revision abc1234)"
 read -r _ version _ revision < <("$binary" --version)
@@ -64,17 +60,12 @@ EXPOSE 9338
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \\
   CMD ["/swarmscope", "--healthcheck"]
 ENTRYPOINT ["/swarmscope"]
-LABEL org.opencontainers.image.title="swarmscope" \\
-      org.opencontainers.image.description="Swarm-native metrics collector: cgroups, Docker, Ceph and keepalived as Prometheus metrics" \\
-      org.opencontainers.image.version="$version" \\
-      org.opencontainers.image.revision="$revision" \\
-      org.opencontainers.image.created="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \\
-      org.opencontainers.image.base.name="scratch"
+$(oci_labels swarmscope "Swarm-native metrics collector: cgroups, Docker, Ceph and keepalived as Prometheus metrics" \
+  "$version" "$revision")
 DOCKERFILE
 
-DOCKER_BUILDKIT=0 "$docker_cli" build -q -t "$tag" -t "${tag%%:*}:latest" "$ctx" >/dev/null
-size=$("$docker_cli" image inspect --format '{{.Size}}' "$tag")
-echo "built $tag (and ${tag%%:*}:latest): $((size / 1024 / 1024)) MiB ($size bytes)"
+build_image "$ctx" "$tag" "${tag%%:*}:latest"
+size=$image_size
 
 "$with_ceph" || exit 0
 
@@ -97,6 +88,5 @@ LABEL org.opencontainers.image.created="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \\
       io.swarmscope.librados.version="$rados_version"
 DOCKERFILE
 
-DOCKER_BUILDKIT=0 "$docker_cli" build -q -t "$ceph_tag" -t "${tag%%:*}:ceph" "$ctx/ceph" >/dev/null
-ceph_size=$("$docker_cli" image inspect --format '{{.Size}}' "$ceph_tag")
-echo "built $ceph_tag (and ${tag%%:*}:ceph, librados $rados_version): $((ceph_size / 1024 / 1024)) MiB ($ceph_size bytes, +$(((ceph_size - size) / 1024 / 1024)) MiB)"
+build_image "$ctx/ceph" "$ceph_tag" "${tag%%:*}:ceph" "librados $rados_version"
+echo "the librados layer: +$(((image_size - size) / 1024 / 1024)) MiB"

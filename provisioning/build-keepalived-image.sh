@@ -18,14 +18,8 @@ while [ $# -gt 0 ]; do
 done
 docker_cli=${DOCKER:-docker}
 
-if [ ! -x /usr/sbin/keepalived ]; then
-  echo "installing: keepalived" >&2
-  sudo_cmd=()
-  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -q >/dev/null
-  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends keepalived >/dev/null
-fi
+[ -x /usr/sbin/keepalived ] || bash "$repo/provisioning/install-deps.sh" packages keepalived
+source "$repo/provisioning/image-lib.sh"
 version=$(dpkg-query -W -f='${Version}' keepalived)
 tag=${tag:-swarmscope-keepalived:${version%%-*}}
 
@@ -40,13 +34,7 @@ cat >"$ctx/Dockerfile" <<DOCKERFILE
 FROM scratch
 COPY rootfs/ /
 ENTRYPOINT ["/usr/local/bin/keepalived-run"]
-LABEL org.opencontainers.image.title="swarmscope-keepalived" \\
-      org.opencontainers.image.description="keepalived (Debian $version) whose dumps are refreshed for swarmscope" \\
-      org.opencontainers.image.version="$version" \\
-      org.opencontainers.image.created="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \\
-      org.opencontainers.image.base.name="scratch"
+$(oci_labels swarmscope-keepalived "keepalived (Debian $version) whose dumps are refreshed for swarmscope" "$version")
 DOCKERFILE
 
-DOCKER_BUILDKIT=0 "$docker_cli" build -q -t "$tag" -t "${tag%%:*}:latest" "$ctx" >/dev/null
-size=$("$docker_cli" image inspect --format '{{.Size}}' "$tag")
-echo "built $tag (and ${tag%%:*}:latest): $((size / 1024 / 1024)) MiB ($size bytes)"
+build_image "$ctx" "$tag" "${tag%%:*}:latest"

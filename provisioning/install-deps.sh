@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages swarmscope needs, and only those that are missing.
 #   provisioning/install-deps.sh build   # to build and run the collector
 #   provisioning/install-deps.sh test    # to build and run every test and benchmark
+#   provisioning/install-deps.sh packages PKG...   # these (the image build scripts' extras)
 set -euo pipefail
 
 build_pkgs=(
@@ -15,7 +16,7 @@ test_pkgs=(
   clang libclang-rt-14-dev          # libFuzzer and sanitizers
   clang-format clang-tidy           # tests/style_check.sh
   prometheus                        # promtool and a real Prometheus
-  wrk curl procps iproute2 python3
+  wrk curl procps iproute2 python3 python3-yaml
   docker.io busybox-static          # a real dockerd and swarm, test images FROM scratch
   docker-compose yamllint           # stack file schema and YAML checks
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-mgr-modules-core  # a real test cluster
@@ -26,7 +27,8 @@ mode=${1:-build}
 case "$mode" in
   build) wanted=("${build_pkgs[@]}") ;;
   test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+  packages) shift; wanted=("$@") ;;
+  *) echo "usage: $0 build|test|packages PKG..." >&2; exit 2 ;;
 esac
 
 missing=()

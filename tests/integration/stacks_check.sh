@@ -215,12 +215,16 @@ must_fail "a repository with a cephx key in a file" no_keys "$WORK/keys"
 ok "grafana.yml refuses to deploy without GRAFANA_ADMIN_PASSWORD"
 
 promtool check config stacks/monitoring/prometheus/prometheus.yml
+for f in stacks/monitoring/prometheus/rules/*.yml; do
+  grep -q "file: ./prometheus/rules/$(basename "$f")\$" stacks/monitoring/docker-stack.yml ||
+    fail "$f is not a config of stacks/monitoring/docker-stack.yml: Prometheus would not load it"
+done
 promtool check rules stacks/monitoring/prometheus/rules/*.yml
 ok "promtool check config and check rules"
 sed 's/regex: running/regex: (running/' stacks/monitoring/prometheus/prometheus.yml >"$WORK/bad-prometheus.yml"
 must_fail "a Prometheus config with a broken relabel regex (promtool)" promtool check config "$WORK/bad-prometheus.yml"
 sed 's/increase(docker_container_oom_kills_total\[10m\])/increase(docker_container_oom_kills_total[10m)/' \
-  stacks/monitoring/prometheus/rules/swarmscope.rules.yml >"$WORK/bad.rules.yml"
+  stacks/monitoring/prometheus/rules/containers.rules.yml >"$WORK/bad.rules.yml"
 must_fail "an alert rule with a broken expression (promtool)" promtool check rules "$WORK/bad.rules.yml"
 
 "$amtool" check-config stacks/monitoring/alertmanager/alertmanager.yml

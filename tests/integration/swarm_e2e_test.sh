@@ -152,7 +152,7 @@ echo "deploy to all targets up: $(( $(date +%s) - deploy_start )) s"
 wait_prom "Prometheus found Alertmanager (tasks.alertmanager)" 60 /api/v1/alertmanagers \
   'len(d["activeAlertmanagers"]) == 1'
 wait_prom "the alert rules are loaded" 30 /api/v1/rules \
-  'sorted(g["name"] for g in d["groups"]) == ["node", "swarmscope"] and all(g["rules"] for g in d["groups"])'
+  'sorted(g["name"] for g in d["groups"]) == ["ceph", "ceph-recording", "containers", "keepalived", "node", "swarm", "swarm-recording", "swarmscope"] and all(g["rules"] for g in d["groups"])'
 
 svc='container_label_com_docker_swarm_service_name="e2e_app"'
 wait_prom "CPU and working set of the test service's containers, with their swarm service label" 90 \
@@ -166,6 +166,9 @@ wait_prom "scaling to 3 is followed: desired = running = 3, three containers" 12
   "$(query 'docker_swarm_service_desired_tasks{service_name="e2e_app"} == 3 and docker_swarm_service_running_tasks{service_name="e2e_app"} == 3 and on() count(container_cpu_usage_seconds_total{'"$svc"'}) == 3')" \
   'len(r) == 1'
 
+wait_prom "the swarm recording rules answer on real data (desired 3 for e2e_app, without the leader's labels)" 60 \
+  "$(query 'swarm:docker_swarm_service_desired_tasks:max{service_name="e2e_app"} == 3')" \
+  "len(r) == 1 and 'instance' not in r[0][0] and 'swarm_node_name' not in r[0][0]"
 wait_prom "node_meta joins node-exporter series to the node's name ($hostname)" 60 \
   "$(query 'node_load1 * on(swarm_node_id) group_left(node_name) node_meta')" \
   "len(r) == $nodes and all(m.get('node_name') == '$hostname' and m.get('job') == 'node-exporter' for m, _ in r)"
@@ -198,6 +201,8 @@ $docker_cli node update --label-rm keepalived "$hostname" >/dev/null
 wait_prom "keepalived stopped: the VIP left the node, a priority-0 advert was seen, the wire has no master" 90 \
   "$(query 'keepalived_vip_present{vip="'$vip'"} == 0 and on() keepalived_wire_no_master{vrid="51"} == 1
     and on() keepalived_wire_priority_zero_total{vrid="51"} >= 1')" 'len(r) == 1'
+wait_prom "the alert KeepalivedVIPNoHolder goes off for $vip (pending or firing)" 90 \
+  "$(query 'ALERTS{alertname="KeepalivedVIPNoHolder",vip="'$vip'"}')" 'len(r) >= 1'
 
 $docker_cli stack rm e2e >/dev/null
 wait_prom "after the test stack is removed, its container series go stale" 120 \

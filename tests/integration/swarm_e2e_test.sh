@@ -144,15 +144,16 @@ query() {  # query PROMQL -> an API path
 }
 
 nodes=$($docker_cli node ls -q | wc -l)
-wait_prom "every swarmscope (by node, at $node_addr:9338) and node-exporter target is up ($nodes node)" 180 \
+wait_prom "every swarmscope (by node, at $node_addr:9338, instance = its hostname) and node-exporter target is up ($nodes node)" 180 \
   /api/v1/targets "up('swarmscope') == ['up'] * $nodes and up('node-exporter') == ['up'] * $nodes and \
-  [t['labels']['instance'] for t in d['activeTargets'] if t['labels']['job'] == 'swarmscope'] == ['$node_addr:9338']"
+  [(t['labels']['instance'], t['scrapeUrl']) for t in d['activeTargets'] if t['labels']['job'] == 'swarmscope'] \
+  == [('$hostname', 'http://$node_addr:9338/metrics')]"
 echo "deploy to all targets up: $(( $(date +%s) - deploy_start )) s"
 
 wait_prom "Prometheus found Alertmanager (tasks.alertmanager)" 60 /api/v1/alertmanagers \
   'len(d["activeAlertmanagers"]) == 1'
 wait_prom "the alert rules are loaded" 30 /api/v1/rules \
-  'sorted(g["name"] for g in d["groups"]) == ["ceph", "ceph-recording", "containers", "keepalived", "node", "swarm", "swarm-recording", "swarmscope"] and all(g["rules"] for g in d["groups"])'
+  'sorted(g["name"] for g in d["groups"]) == ["ceph", "ceph-recording", "containers", "keepalived", "node", "swarm", "swarm-recording", "swarmprom-compat", "swarmscope"] and all(g["rules"] for g in d["groups"])'
 
 svc='container_label_com_docker_swarm_service_name="e2e_app"'
 wait_prom "CPU and working set of the test service's containers, with their swarm service label" 90 \
@@ -172,6 +173,11 @@ wait_prom "the swarm recording rules answer on real data (desired 3 for e2e_app,
 wait_prom "node_meta joins node-exporter series to the node's name ($hostname)" 60 \
   "$(query 'node_load1 * on(swarm_node_id) group_left(node_name) node_meta')" \
   "len(r) == $nodes and all(m.get('node_name') == '$hostname' and m.get('job') == 'node-exporter' for m, _ in r)"
+# swarmprom's joins: node-exporter's and swarmscope's targets of one node share instance
+# (the node's hostname), and its root filesystem is also there as mountpoint="/rootfs".
+wait_prom "swarmprom's join on(instance) of node-exporter series to node_meta, and its /rootfs disk" 60 \
+  "$(query 'sum by (node_name) ((node_filesystem_size_bytes{mountpoint="/rootfs"} - node_filesystem_free_bytes{mountpoint="/rootfs"}) * on(instance) group_left(node_name) node_meta) > 0 and on(node_name) (node_load1 * on(instance) group_left(node_name) node_meta)')" \
+  "len(r) == $nodes and all(m.get('node_name') == '$hostname' for m, _ in r)"
 wait_prom "each cluster series is scraped once (one collector, on one network)" 30 \
   "$(query 'count by (service_name) (docker_swarm_service_desired_tasks) > 1 or on() absent(docker_swarm_service_desired_tasks)')" \
   'r == []'

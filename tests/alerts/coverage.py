@@ -12,23 +12,21 @@ import sys
 
 import yaml
 
+from rules_lib import alert_rules
+
 rules_dir, tests_dir = map(pathlib.Path, sys.argv[1:3])
 problems = []
 alerts = {}  # name -> rules file
-for path in sorted(rules_dir.glob("*.yml")):
-    for group in yaml.safe_load(path.read_text())["groups"]:
-        for rule in group["rules"]:
-            if "alert" not in rule:
-                continue
-            name = rule["alert"]
-            if name in alerts:
-                problems.append(f"{name}: defined twice ({alerts[name].name}, {path.name})")
-            alerts[name] = path
-            if rule.get("labels", {}).get("severity") not in ("critical", "warning", "info"):
-                problems.append(f"{name} ({path.name}): severity is not critical, warning or info")
-            for key in ("summary", "description", "runbook"):
-                if not rule.get("annotations", {}).get(key):
-                    problems.append(f"{name} ({path.name}): no {key} annotation")
+for path, rule in alert_rules(rules_dir):
+    name = rule["alert"]
+    if name in alerts:
+        problems.append(f"{name}: defined twice ({alerts[name].name}, {path.name})")
+    alerts[name] = path
+    if rule.get("labels", {}).get("severity") not in ("critical", "warning", "info"):
+        problems.append(f"{name} ({path.name}): severity is not critical, warning or info")
+    for key in ("summary", "description", "runbook"):
+        if not rule.get("annotations", {}).get(key):
+            problems.append(f"{name} ({path.name}): no {key} annotation")
 
 fires, silent, loaded = set(), set(), set()
 for path in sorted(tests_dir.glob("*.test.yml")):

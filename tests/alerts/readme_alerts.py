@@ -8,7 +8,7 @@ import pathlib
 import re
 import sys
 
-import yaml
+from rules_lib import alert_rules
 
 BEGIN, END = "<!-- BEGIN generated:alerts -->", "<!-- END generated:alerts -->"
 
@@ -24,15 +24,11 @@ def plain(template):
 
 def table(rules_dir):
     rows = ["| alert | severity | for | fires when | first look |", "|---|---|---|---|---|"]
-    for path in sorted(rules_dir.glob("*.yml")):
-        for group in yaml.safe_load(path.read_text())["groups"]:
-            for rule in group["rules"]:
-                if "alert" not in rule:
-                    continue
-                a = rule["annotations"]
-                rows.append(f"| `{rule['alert']}` ({path.stem.replace('.rules', '')}) | "
-                            f"{rule['labels']['severity']} | {rule.get('for', '-')} | "
-                            f"{plain(a['description'])} | {plain(a['runbook'])} |")
+    for path, rule in alert_rules(rules_dir):
+        a = rule["annotations"]
+        rows.append(f"| `{rule['alert']}` ({path.stem.replace('.rules', '')}) | "
+                    f"{rule['labels']['severity']} | {rule.get('for', '-')} | "
+                    f"{plain(a['description'])} | {plain(a['runbook'])} |")
     return "\n".join(rows)
 
 

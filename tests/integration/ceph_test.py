@@ -26,10 +26,11 @@ import tempfile
 import time
 import urllib.request
 
+from checks import fail, ok, summary
+
 BINARY = os.path.abspath(sys.argv[1])
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLUSTER = os.path.join(REPO, "tests", "ceph", "cluster.sh")
-CHECKS = 0
 
 # Families of the module that swarmscope does not reproduce, and why.
 NOT_OURS = {
@@ -39,16 +40,6 @@ NOT_OURS = {
     "ceph_prometheus_collect_duration_seconds_count",
 }
 
-
-def ok(what):
-    global CHECKS
-    CHECKS += 1
-    print(f"ok: {what}", flush=True)
-
-
-def fail(what):
-    print(f"FAIL: {what}", file=sys.stderr, flush=True)
-    sys.exit(1)
 
 
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
@@ -443,7 +434,7 @@ def main():
         if cluster:
             cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
-    print(f"ceph_test: {CHECKS} checks passed")
+    summary("ceph_test")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ import tempfile
 import time
 import urllib.request
 
+from checks import fail, ok, summary
+
 BINARY = sys.argv[1]
-CHECKS = 0
 IDS = {
     "busy": "5a" * 32,
     "mem": "5b" * 32,
@@ -33,16 +34,6 @@ IDS = {
     "freezable": "5f" * 32,
 }
 
-
-def ok(what):
-    global CHECKS
-    CHECKS += 1
-    print(f"ok: {what}", flush=True)
-
-
-def fail(what):
-    print(f"FAIL: {what}", file=sys.stderr, flush=True)
-    sys.exit(1)
 
 
 def hierarchies():
@@ -418,7 +409,7 @@ def main():
                 os.rmdir(d)
             except OSError:
                 pass
-    print(f"cgroup_test: {CHECKS} checks passed")
+    summary("cgroup_test")
 
 
 if __name__ == "__main__":

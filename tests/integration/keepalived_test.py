@@ -26,6 +26,8 @@ import tempfile
 import threading
 import time
 
+from checks import fail, ok, summary
+
 BINARY = os.path.abspath(sys.argv[1])
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB = os.path.join(REPO, "tests", "keepalived", "lab.sh")
@@ -33,18 +35,6 @@ PORT = 9101
 NODES = (1, 2, 3)
 VIP = "198.51.100.100"
 IP = {k: f"198.51.100.1{k}" for k in NODES}
-CHECKS = 0
-
-
-def ok(what):
-    global CHECKS
-    CHECKS += 1
-    print(f"ok: {what}", flush=True)
-
-
-def fail(what):
-    print(f"FAIL: {what}", file=sys.stderr, flush=True)
-    raise SystemExit(1)
 
 
 def lab(*args, check=True):
@@ -311,7 +301,7 @@ for pkt in (bad, short, huge):
         for k, n in nodes.items():
             if n.proc.poll() is not None:
                 fail(f"n{k}: swarmscope exited ({n.proc.returncode})")
-        print(f"keepalived_test: {CHECKS} checks passed")
+        summary("keepalived_test")
     finally:
         if dumper:
             dumper.stopped.set()

@@ -12,20 +12,10 @@
 #include "collector/metric_writer.h"
 #include "exporters/ceph/daemon_metrics.h"
 #include "exporters/ceph/perf_parsers.h"
+#include "tests/fuzz/fuzz_util.h"
 #include "tests/support/exposition_parser.h"
 
-namespace {
-
-template <typename F>
-auto Try(F&& f) -> std::optional<decltype(f())> {
-  try {
-    return f();
-  } catch (const std::invalid_argument&) {
-    return std::nullopt;  // the only exception the parsers may throw
-  }
-}
-
-}  // namespace
+using swarmscope::fuzz::Try;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace swarmscope::ceph;

@@ -8,18 +8,9 @@
 #include "collector/metric_writer.h"
 #include "exporters/ceph/cluster_metrics.h"
 #include "exporters/ceph/cluster_parsers.h"
+#include "tests/fuzz/fuzz_util.h"
 
-namespace {
-
-template <typename F>
-void Try(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument&) {
-  }
-}
-
-}  // namespace
+using swarmscope::fuzz::Try;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace swarmscope::ceph;

@@ -7,22 +7,12 @@
 #include <string_view>
 
 #include "exporters/keepalived/dump_parsers.h"
+#include "tests/fuzz/fuzz_util.h"
 
 namespace {
 
-template <typename F>
-void Try(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument&) {
-  }
-}
-
-void Check(bool ok) {
-  if (!ok) {
-    __builtin_trap();
-  }
-}
+using swarmscope::fuzz::Check;
+using swarmscope::fuzz::Try;
 
 void CheckInstance(const swarmscope::keepalived::InstanceData& i) {
   using swarmscope::keepalived::VrrpStateName;

@@ -72,6 +72,9 @@ def build():
                        [target(f'sum by (name) (rate({c("container_cpu_usage_seconds_total")}{RATE})) / '
                                f'sum by (name) ({c("container_spec_cpu_quota")} / {c("container_spec_cpu_period")})',
                                "{{name}}")], "percentunit"),
+            timeseries("CPU by node", "CPU cores used by the selected tasks, per node.",
+                       [target(f'sum by (swarm_node_name) (rate({c("container_cpu_usage_seconds_total")}{RATE}))',
+                               "{{swarm_node_name}}")], "short", stack=True),
             row("Memory"),
             timeseries("Working set by service", "Memory working set (usage minus inactive file pages), per service.",
                        [target(by_service(c("container_memory_working_set_bytes")), svc_legend)],
@@ -87,6 +90,9 @@ def build():
             timeseries("Memory usage by service", "Memory usage including all page cache (what "
                        "memory.usage_in_bytes / memory.current report), per service.",
                        [target(by_service(c("container_memory_usage_bytes")), svc_legend)], "bytes"),
+            timeseries("Working set by node", "Memory working set of the selected tasks, per node.",
+                       [target(f'sum by (swarm_node_name) ({c("container_memory_working_set_bytes")})',
+                               "{{swarm_node_name}}")], "bytes", stack=True),
             table("Tasks: memory and CPU", "Each task's container: working set, memory limit "
                   "(0: none), CPU used and its node.",
                   [f'max by (name, {SERVICE}, swarm_node_name) ({c("container_memory_working_set_bytes")})',

@@ -93,6 +93,11 @@ case("inputs", "__inputs", "an export's __inputs (file provisioning does not res
      lambda d: d.update(__inputs=[{"name": "DS_PROMETHEUS", "type": "datasource", "pluginId": "prometheus"}]))
 case("variable-type", "templating.list[0].type", 'a template variable of type "datasourc"',
      lambda d: d["templating"]["list"][0].update(type="datasourc"))
+case("table-footer-fields", "panels[2].options.footer.fields",
+     'table footer fields "Value" (the exclusion is "" only)',
+     lambda d: panel(2, "options", "footer")(d).update(fields="Value"))
+case("variable-key", "templating.list[1].definitions", "an unknown key on a query variable",
+     lambda d: d["templating"]["list"][1].update(definitions="label_values(service_name)"))
 case("row-panel", "panels[4].panels[0].options.graphMode", 'graphMode "sideways" in a panel inside a row',
      sideways_in_row)
 PY

@@ -2,8 +2,8 @@
 // The TypeScript side of tests/dashboards/schema_check.sh.
 //   node schema_ts.js gen OUTDIR DASHBOARD.json...
 //     writes OUTDIR/dNN.ts for each dashboard: its JSON as one object literal written inline,
-//     `satisfies Json<Dashboard>`, each panel `satisfies PanelOf<"<its type>">` (a row
-//     `satisfies RowOf`), so tsc's excess property checks and value checks apply to every
+//     `satisfies DashboardOf` (@grafana/schema's Dashboard), each panel
+//     `satisfies PanelOf<"<its type>">` (a row `satisfies RowOf`), so tsc's excess property checks and value checks apply to every
 //     key; OUTDIR/tsconfig.json; OUTDIR/files.json (which .ts is which dashboard, and the
 //     JSON path each of its lines comes from).
 //   node schema_ts.js report OUTDIR TSC_OUTPUT TSC_STATUS
@@ -62,9 +62,9 @@ function gen(outdir, files) {
     const ts = `d${String(n).padStart(2, '0')}.ts`;
     const out = [
       { text: `// Generated from ${file} by tests/dashboards/schema_ts.js; checked by tsc.`, path: null },
-      { text: "import type { CoreType, Dashboard, Json, PanelOf, RowOf } from './grafana_panels';", path: null },
+      { text: "import type { CoreType, DashboardOf, PanelOf, RowOf } from './grafana_panels';", path: null },
     ];
-    write(out, doc, '', '', 'export const dashboard = ', ' satisfies Json<Dashboard>;');
+    write(out, doc, '', '', 'export const dashboard = ', ' satisfies DashboardOf;');
     fs.writeFileSync(path.join(outdir, ts), out.map((l) => l.text).join('\n') + '\n');
     const panels = {};
     const note = (p, at) => {

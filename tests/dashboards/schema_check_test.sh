@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The schema check's own test: schema_check.sh must accept testdata/valid.json (and the same
-# dashboard with a collapsed row), and reject each broken copy of it for its one fault, with
-# that fault's JSON path in the error.
+# The schema check's own test: schema_check.sh must accept testdata/valid.json (timeseries,
+# stat, table, state-timeline; and the same with a collapsed row) and testdata/valid-panels.json
+# (the other core panels), and reject each broken copy of them for its one fault, with that
+# fault's JSON path in the error.
 #   tests/dashboards/schema_check_test.sh --cache DIR   (or SCHEMA_CHECK_CACHE=DIR)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,13 +38,16 @@ def with_row(d, panel):
                         "gridPos": {"h": 1, "w": 24, "x": 0, "y": 16}, "panels": [panel]})
 
 
+more = json.load(open(sys.argv[1].replace("valid.json", "valid-panels.json")))
+assert [p["type"] for p in more["panels"]] == ["text", "gauge", "bargauge", "piechart", "status-history", "heatmap"]
+
 good = copy.deepcopy(valid)
 with_row(good, stat)
 json.dump(good, open(f"{out}/valid-row.json", "w"), indent=2)
 
 
-def case(name, where, what, change):
-    d = copy.deepcopy(valid)
+def case(name, where, what, change, base=valid):
+    d = copy.deepcopy(base)
     change(d)
     json.dump(d, open(f"{out}/{name}.json", "w"), indent=2)
     print(f"{name}\t{where}\t{what}")
@@ -98,13 +102,27 @@ case("table-footer-fields", "panels[2].options.footer.fields",
      lambda d: panel(2, "options", "footer")(d).update(fields="Value"))
 case("variable-key", "templating.list[1].definitions", "an unknown key on a query variable",
      lambda d: d["templating"]["list"][1].update(definitions="label_values(service_name)"))
+case("numeric-enum", "graphTooltip", "graphTooltip 3 (0, 1 or 2)", lambda d: d.update(graphTooltip=3))
+case("text-mode", "panels[0].options.mode", 'text panel mode "md"',
+     lambda d: d["panels"][0]["options"].update(mode="md"), more)
+case("gauge-option", "panels[1].options.showThresholdMarker", "an unknown key in a gauge panel's options",
+     lambda d: d["panels"][1]["options"].update(showThresholdMarker=True), more)
+case("bargauge-mode", "panels[2].options.displayMode", 'bargauge displayMode "bars"',
+     lambda d: d["panels"][2]["options"].update(displayMode="bars"), more)
+case("piechart-type", "panels[3].options.pieType", 'piechart pieType "ring"',
+     lambda d: d["panels"][3]["options"].update(pieType="ring"), more)
+case("status-history-value", "panels[4].options.colWidth", "status-history colWidth as a string",
+     lambda d: d["panels"][4]["options"].update(colWidth="0.9"), more)
+case("heatmap-color", "panels[5].options.color.mode", 'heatmap color mode "schema"',
+     lambda d: d["panels"][5]["options"]["color"].update(mode="schema"), more)
 case("row-panel", "panels[4].panels[0].options.graphMode", 'graphMode "sideways" in a panel inside a row',
      sideways_in_row)
 PY
 printf '{"title": "truncated", "panels": [' >"$WORK/not-json.json"
 
-if check "$here/testdata/valid.json" "$WORK/valid-row.json" >"$WORK/valid.out" 2>&1; then
-  ok "accepts testdata/valid.json and the same with a collapsed row"
+if check "$here/testdata/valid.json" "$WORK/valid-row.json" "$here/testdata/valid-panels.json" \
+  >"$WORK/valid.out" 2>&1; then
+  ok "accepts testdata/valid.json, the same with a collapsed row, and testdata/valid-panels.json"
 else
   cat "$WORK/valid.out"
   bad "rejects a valid dashboard"

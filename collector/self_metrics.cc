@@ -279,8 +279,11 @@ void SelfMetrics::ObserveCollection(std::string_view collector, double seconds, 
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   const std::map<std::string, std::string> labels = {{"collector", std::string(collector)}};
+  // Both counters exist from the first collection on (at 0), so that rate() and increase()
+  // see the first failure or timeout too.
+  auto& timeouts = collector_timeouts_->Add(labels);
   if (timed_out) {
-    collector_timeouts_->Add(labels).Increment();
+    timeouts.Increment();
     return;
   }
   collector_duration_->Add(labels, kBuckets).Observe(seconds);

@@ -202,6 +202,19 @@ wait_prom "keepalived holds the VIP: present, wire master, MASTER with priority 
   "len(r) == 1 and r[0][0].get('node_name') == '$hostname' and r[0][0].get('job') == 'swarmscope'"
 wait_prom "keepalived's dumps are refreshed (adverts sent keep rising in them)" 90 \
   "$(query 'increase(keepalived_advertisements_sent_total{iname="VI_E2E"}[1m]) > 0')" 'len(r) == 1'
+# The dashboards on real data: an update of the test service (for the update panels; the
+# e2e_fail service's tasks fail by design), then every panel query of every dashboard but
+# Ceph's (no Ceph cluster here: tests/integration/ceph_test.py evaluates that one).
+$docker_cli service update -d --env-add E2E_UPDATED=1 e2e_app >/dev/null
+wait_prom "the test service's update completes (docker_swarm_service_update_state)" 180 \
+  "$(query 'swarm:docker_swarm_service_update_state:max{service_name="e2e_app",state="completed"} == 1')" 'len(r) == 1'
+wait_prom "the failing test service's failed tasks are counted" 60 \
+  "$(query 'swarm:docker_swarm_service_tasks:max{service_name="e2e_fail",state="failed"} >= 1')" 'len(r) == 1'
+python3 "$repo/tests/dashboards/evaluate.py" --prometheus "$prom" --empty "$repo/tests/dashboards/e2e_empty.yml" \
+  "$repo"/dashboards/{swarm-overview,swarm-nodes,swarm-services,keepalived,swarmscope}.json ||
+  fail "a dashboard query returns nothing on the real swarm (above)"
+ok "every panel query of the swarm, nodes, services, keepalived and swarmscope dashboards answers on real data"
+
 # The node leaves the VIP's nodes: swarm stops its keepalived, which leaves gracefully.
 $docker_cli node update --label-rm keepalived "$hostname" >/dev/null
 wait_prom "keepalived stopped: the VIP left the node, a priority-0 advert was seen, the wire has no master" 90 \

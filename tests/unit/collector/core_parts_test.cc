@@ -167,6 +167,35 @@ TEST(MetricNames, SelfMetricsFollowConventions) {
   }
 }
 
+// A collector's failure and timeout counters exist at 0 from its first collection, so that
+// rate() and increase() see the first failure or timeout too.
+TEST(SelfMetrics, FailureAndTimeoutCountersStartAtZero) {
+  std::FILE* devnull = std::fopen("/dev/null", "w");
+  Logger log(LogLevel::kError, LogFormat::kLogfmt, devnull);
+  SelfMetrics self(log);
+  self.ObserveCollection("ok", 0.1, true, false);
+  self.ObserveCollection("slow", 0.1, true, true);
+  ExporterHost host(self, log);
+  Scraper scraper(host, self, log);
+  std::string out;
+  scraper.Scrape(Clock::now() + std::chrono::seconds(1), out);
+  std::fclose(devnull);
+  const auto e = testing::ParseExposition(out);
+  ASSERT_TRUE(e);
+  const auto* failures =
+      testing::FindSample(*e, "swarmscope_collector_failures_total", {{"collector", "ok"}});
+  const auto* timeouts =
+      testing::FindSample(*e, "swarmscope_collector_timeouts_total", {{"collector", "ok"}});
+  ASSERT_NE(failures, nullptr);
+  ASSERT_NE(timeouts, nullptr);
+  EXPECT_EQ(failures->value, 0);
+  EXPECT_EQ(timeouts->value, 0);
+  const auto* slow =
+      testing::FindSample(*e, "swarmscope_collector_timeouts_total", {{"collector", "slow"}});
+  ASSERT_NE(slow, nullptr);
+  EXPECT_EQ(slow->value, 1);
+}
+
 // The comparison the equivalence tests rely on finds what differs.
 TEST(ExpositionDifferences, FindsValuesLabelsHelpAndOrder) {
   const std::string base =

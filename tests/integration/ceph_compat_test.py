@@ -1,0 +1,606 @@
+#!/usr/bin/env python3
+"""Ceph's own alert rules and Grafana dashboards against swarmscope's Ceph series (issue 12).
+
+Debian's ceph-prometheus-alerts and ceph-grafana-dashboards (the Ceph release the cluster
+runs) are fetched at test time (`apt-get download`, `dpkg-deb -x`, cached in OUTDIR). The real
+single-node cluster of ceph_test.py (tests/ceph/cluster.sh) is scraped by two real Prometheus
+servers, one for the mgr prometheus module and one for swarmscope's ceph collector (the flags
+of ceph_test.py), with the same job ("ceph", what Ceph's rules expect), honor_labels and
+instance on both, so a query means the same on each. Then every query is evaluated at one
+instant on both servers:
+- every dashboard target (rows and nested panels), its Grafana variables substituted as
+  Grafana does with the dashboard's defaults: "All" (allValue, or every value as a regex
+  alternation) where the variable has it, otherwise its first value; label_values() queries
+  resolved on each side's own Prometheus; $__rate_interval and $__interval as 1m;
+- every alert rule: its expression (a healthy cluster fires none, on neither side) and each
+  series selector in it (what the alert watches: does it exist?).
+Fails when a query answers on the mgr module but not on swarmscope, when one side answers
+with other series, when a query is an error on one side only, when a query is empty on both
+for no known reason, when the packages cannot be fetched or read, or when nothing was
+evaluated. Known, reasoned differences are in ceph_compat_known.yml. The report, a Markdown
+table of every query, is written to OUTDIR/ceph_compat_report.md.
+
+    tests/integration/ceph_compat_test.py build/ci/swarmscope [OUTDIR]
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import yaml
+
+from ceph_test import Cluster, Swarmscope, get
+from checks import fail, ok, summary
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PACKAGES = ("ceph-prometheus-alerts", "ceph-grafana-dashboards")
+KNOWN = os.path.join(HERE, "ceph_compat_known.yml")
+# Grafana's $__rate_interval for a 15 s datasource interval, and the step of a day's graph.
+INTERVALS = {"__rate_interval": "1m", "__interval": "1m", "__range": "1h"}
+# Both targets' instance: the host's name, as the Ceph daemons' metadata have it (Ceph's host
+# dashboards match instance against hostname), and the same on both sides.
+INSTANCE = socket.gethostname().split(".")[0]
+
+
+# ---- the packages ----
+
+def fetch_packages(cache):
+    """Downloads and unpacks the two packages into cache; returns the unpacked root."""
+    debs = os.path.join(cache, "debs")
+    root = os.path.join(cache, "root")
+    os.makedirs(debs, exist_ok=True)
+
+    def have():
+        return all(glob.glob(os.path.join(debs, f"{p}_*.deb")) for p in PACKAGES)
+
+    def download():
+        r = subprocess.run(["apt-get", "download", "-q", *PACKAGES], cwd=debs,
+                           capture_output=True, text=True)
+        return r.stdout + r.stderr
+
+    if not have():
+        out = download()
+        if not have():
+            # A machine whose package lists were never fetched knows no candidate.
+            subprocess.run(["apt-get", "update", "-q"], capture_output=True)
+            out = download()
+        if not have():
+            fail(f"could not download {', '.join(PACKAGES)} with apt-get download:\n{out}")
+    shutil.rmtree(root, ignore_errors=True)
+    versions = []
+    for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
+        subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
+        versions.append(os.path.basename(deb).split("_")[1])
+    return root, versions
+
+
+def load_alerts(root):
+    files = glob.glob(os.path.join(root, "etc/prometheus/ceph/*.yml")) + \
+        glob.glob(os.path.join(root, "etc/prometheus/ceph/*.yaml"))
+    if not files:
+        fail(f"no alert rules file under {root}/etc/prometheus/ceph")
+    alerts = []
+    for path in sorted(files):
+        try:
+            doc = yaml.safe_load(open(path))
+            for group in doc["groups"]:
+                for rule in group["rules"]:
+                    if "alert" in rule:
+                        alerts.append({"name": rule["alert"], "expr": str(rule["expr"])})
+        except (yaml.YAMLError, KeyError, TypeError) as e:
+            fail(f"cannot read the alert rules in {path}: {e}")
+    if not alerts:
+        fail(f"no alert rules in {files}")
+    return alerts
+
+
+def panels(items):
+    for p in items or []:
+        yield p
+        yield from panels(p.get("panels"))
+
+
+def load_dashboards(root):
+    files = sorted(glob.glob(os.path.join(root, "etc/grafana/dashboards/**/*.json"),
+                             recursive=True))
+    if not files:
+        fail(f"no dashboards under {root}/etc/grafana/dashboards")
+    dashboards = []
+    for path in files:
+        try:
+            d = json.load(open(path))
+        except json.JSONDecodeError as e:
+            fail(f"cannot read the dashboard {path}: {e}")
+        all_panels = list(panels(d.get("panels")))
+        for row in d.get("rows") or []:
+            all_panels += list(panels(row.get("panels")))
+        targets = []
+        for p in all_panels:
+            for i, t in enumerate(p.get("targets") or []):
+                expr = str(t.get("expr") or "").strip()
+                if expr:
+                    ref = t.get("refId") or chr(ord("A") + i)
+                    targets.append({"id": f"{d.get('title')} / {p.get('title') or '?'} / {ref}",
+                                    "expr": expr})
+        dashboards.append({"file": os.path.basename(path), "title": d.get("title"),
+                           "vars": (d.get("templating") or {}).get("list") or [],
+                           "targets": targets})
+    return dashboards
+
+
+# ---- Prometheus ----
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Prometheus:
+    def __init__(self, root, name, target):
+        self.name = name
+        self.dir = os.path.join(root, f"prometheus-{name}")
+        os.makedirs(self.dir)
+        config = os.path.join(self.dir, "prometheus.yml")
+        with open(config, "w") as f:
+            yaml.safe_dump({
+                "global": {"scrape_interval": "1s", "scrape_timeout": "900ms",
+                           "evaluation_interval": "1s"},
+                # Ceph's documentation scrapes the module with honor_labels; Ceph's rules and
+                # dashboards name the job "ceph".
+                "scrape_configs": [{
+                    "job_name": "ceph", "honor_labels": True,
+                    "static_configs": [{"targets": [target]}],
+                    "relabel_configs": [{"target_label": "instance", "replacement": INSTANCE}],
+                }]}, f)
+        r = subprocess.run(["promtool", "check", "config", config], capture_output=True,
+                           text=True)
+        if r.returncode != 0:
+            fail(f"promtool check config: {r.stdout}{r.stderr}")
+        self.port = free_port()
+        self.log = open(os.path.join(self.dir, "log"), "w")
+        self.proc = subprocess.Popen(
+            ["prometheus", f"--config.file={config}",
+             f"--storage.tsdb.path={os.path.join(self.dir, 'tsdb')}",
+             f"--web.listen-address=127.0.0.1:{self.port}"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.api = f"http://127.0.0.1:{self.port}/api/v1"
+        for _ in range(100):
+            try:
+                get(f"http://127.0.0.1:{self.port}/-/ready", 2)
+                return
+            except (OSError, urllib.error.URLError):
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.2)
+        fail(f"Prometheus ({name}) did not start: {open(self.log.name).read()[-2000:]}")
+
+    def call(self, path, **params):
+        url = f"{self.api}/{path}?{urllib.parse.urlencode(params, doseq=True)}"
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                return json.load(r)
+        except urllib.error.HTTPError as e:
+            return json.load(e)
+
+    def query(self, expr, at):
+        """(error or None, result list); a scalar is one result without labels."""
+        r = self.call("query", query=expr, time=f"{at:.3f}")
+        if r.get("status") != "success":
+            return f"{r.get('errorType')}: {r.get('error')}", []
+        data = r["data"]
+        if data["resultType"] in ("scalar", "string"):
+            return None, [{"metric": {}, "value": data["result"]}]
+        return None, data["result"]
+
+    def label_values(self, label, selector=None):
+        if selector:
+            r = self.call("series", **{"match[]": selector})
+            return sorted({s[label] for s in r.get("data") or [] if label in s})
+        r = self.call("label/" + label + "/values")
+        return sorted(r.get("data") or [])
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# ---- Grafana's variables ----
+
+VAR = re.compile(r"\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)")
+
+
+def substitute(expr, values):
+    def one(m):
+        name = m.group(1) or m.group(2) or m.group(3)
+        return values.get(name, m.group(0))
+    return VAR.sub(one, expr)
+
+
+def grafana_escape(values, multi_or_all):
+    """A variable's value in a query as Grafana's Prometheus datasource writes it
+    (interpolateQueryExpr): a plain variable has its backslashes and quotes escaped for the
+    string literal; a multi-value or "All" one is regex-escaped inside the literal (a dot
+    becomes two backslashes and the dot), and several values become (a|b)."""
+    if not multi_or_all:
+        return values[0].replace("\\", "\\\\").replace("'", "\\\\'")
+    escaped = [re.sub(r"([$^*{}\[\]'+?.()|])", r"\\\\\1", v.replace("\\", "\\\\\\\\"))
+               for v in values]
+    return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
+
+
+def resolve_vars(dashboard, prom):
+    """{name: substituted text}, and {name: option list} for the report, on one side."""
+    values = dict(INTERVALS)
+    options = {}
+    for v in dashboard["vars"]:
+        name, kind = v.get("name"), v.get("type")
+        query = v.get("query")
+        if isinstance(query, dict):
+            query = query.get("query")
+        query = str(query or "")
+        current = (v.get("current") or {}).get("value")
+        if kind == "datasource":
+            continue
+        if kind in ("interval", "custom", "constant", "textbox"):
+            opts = [o.strip() for o in query.split(",") if o.strip()]
+            if isinstance(current, str) and current and not current.startswith("$"):
+                value = current
+            else:
+                value = opts[0] if opts else ""
+            values[name], options[name] = value, opts
+            continue
+        m = re.fullmatch(r"\s*label_values\((?:(.*),)?\s*(\w+)\s*\)\s*", query)
+        if kind != "query" or not m:
+            fail(f"{dashboard['file']}: variable {name} of a kind this test does not know: "
+                 f"{kind} {query!r}")
+        selector = substitute(m.group(1).strip(), values) if m.group(1) else None
+        found = prom.label_values(m.group(2), selector)
+        regex = v.get("regex") or ""
+        if regex:
+            rx = re.compile(regex)
+            matched = [rx.search(x) for x in found]
+            found = sorted({(x.group(1) if x.groups() else x.group(0)) for x in matched if x})
+        options[name] = found
+        if v.get("includeAll"):
+            values[name] = v.get("allValue") or grafana_escape(found, True)
+        elif found:
+            values[name] = grafana_escape(found[:1], bool(v.get("multi")))
+        else:
+            values[name] = ""
+    return values, options
+
+
+# ---- series selectors in PromQL ----
+
+IDENT = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+AGGREGATIONS = {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count",
+                "count_values", "bottomk", "topk", "quantile"}
+GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
+OPERATORS = {"bool", "and", "or", "unless", "offset", "inf", "nan", "atan2"}
+
+
+def skip_string(expr, i):
+    quote = expr[i]
+    i += 1
+    while i < len(expr) and expr[i] != quote:
+        i += 2 if expr[i] == "\\" else 1
+    return i + 1
+
+
+def skip_group(expr, i, open_, close):
+    """The index after the bracket that closes the one at i (strings skipped)."""
+    depth = 0
+    while i < len(expr):
+        c = expr[i]
+        if c in "\"'`":
+            i = skip_string(expr, i)
+            continue
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return i
+
+
+def selectors(expr):
+    """Every series selector in expr (name and matchers, without ranges), in order."""
+    out = []
+    i = 0
+    while i < len(expr):
+        c = expr[i]
+        if c in "\"'`":
+            i = skip_string(expr, i)
+        elif c == "[":
+            i = skip_group(expr, i, "[", "]")
+        elif c == "{":
+            j = skip_group(expr, i, "{", "}")
+            out.append(expr[i:j])
+            i = j
+        elif c.isdigit() or c == ".":
+            i = re.compile(r"[0-9.]+(?:[eE][+-]?\d+)?[a-zA-Z]*").match(expr, i).end()
+        elif IDENT.match(expr, i):
+            name = IDENT.match(expr, i).group(0)
+            j = i + len(name)
+            k = j
+            while k < len(expr) and expr[k].isspace():
+                k += 1
+            nxt = expr[k] if k < len(expr) else ""
+            if name.lower() in GROUPING:
+                i = skip_group(expr, k, "(", ")") if nxt == "(" else j
+            elif name.lower() in OPERATORS or name in AGGREGATIONS or nxt == "(":
+                i = j
+            elif nxt == "{":
+                end = skip_group(expr, k, "{", "}")
+                out.append(name + expr[k:end])
+                i = end
+            else:
+                out.append(name)
+                i = j
+        else:
+            i += 1
+    return list(dict.fromkeys(re.sub(r"\s+", " ", s) for s in out))
+
+
+# ---- evaluation ----
+
+def answer_key(result):
+    """The label sets of a result; job and instance are the same on both sides by design."""
+    return sorted(json.dumps(r["metric"], sort_keys=True) for r in result)
+
+
+def evaluate(mgr, ours, queries, at):
+    """queries: [{kind, id, expr_mgr, expr_ours, selectors}] -> the same, with outcomes."""
+    for q in queries:
+        for side, prom in (("mgr", mgr), ("ours", ours)):
+            err, res = prom.query(q[f"expr_{side}"], at)
+            q[f"err_{side}"], q[f"res_{side}"] = err, res
+            sel = {}
+            for s in selectors(q[f"expr_{side}"]):
+                # An inactive check is 0 in the module from its health history, which a
+                # read-only user may not read; swarmscope has those seen since it started
+                # (README). What an alert watches is the check being active: compare that.
+                active = " == 1" if s.startswith("ceph_health_detail") else ""
+                e, r = prom.query(s + active, at)
+                sel[s] = len(r) if e is None else None
+            q[f"sel_{side}"] = sel
+    return queries
+
+
+def why_empty(q, known):
+    """Why a query answers on neither side: the reasons of its selectors that answer on
+    neither (from ceph_compat_known.yml), or None when one has no known reason."""
+    empty = [s for s in q["sel_mgr"] if not q["sel_mgr"][s] and not q["sel_ours"].get(s)]
+    if not empty:
+        return "every series it reads exists on both sides; its condition or join selects none here"
+    reasons = []
+    for s in empty:
+        for pattern, reason in known["absent"].items():
+            if re.search(pattern, s):
+                reasons.append(reason)
+                break
+        else:
+            return None
+    return "; ".join(dict.fromkeys(reasons))
+
+
+def classify(q, known):
+    """verdict, detail, is_problem."""
+    qid = q["id"]
+    known_diff = known["differences"].get(qid)
+    em, eo = q["err_mgr"], q["err_ours"]
+    if em or eo:
+        if em and eo:
+            return "error on both", em, False
+        return "error on one side", f"mgr: {em or 'ok'}; swarmscope: {eo or 'ok'}", True
+    rm, ro = q["res_mgr"], q["res_ours"]
+    if q["kind"] == "alert":
+        # The alert itself: a healthy cluster fires it on neither side. What it watches: every
+        # selector that answers on the module must answer on swarmscope.
+        missing = [s for s, n in q["sel_mgr"].items() if n and not q["sel_ours"].get(s)]
+        if missing:
+            verdict, detail = "only mgr", "no series for " + ", ".join(missing)
+        elif answer_key(rm) != answer_key(ro):
+            verdict, detail = "fires differently", f"mgr {len(rm)}, swarmscope {len(ro)} alerts"
+        elif any(q["sel_mgr"].values()):
+            empty = [s for s, n in q["sel_mgr"].items() if not n]
+            if not empty:
+                return "answers on both", f"{len(q['sel_mgr'])} selectors", False
+            why = why_empty({**q, "sel_mgr": {s: 0 for s in empty}}, known)
+            if why is None:
+                return "partly empty on both", "no known reason for " + ", ".join(empty), True
+            return "answers on both", f"empty on both: {', '.join(empty)} ({why})", False
+        else:
+            why = why_empty(q, known)
+            if why is None:
+                return "empty on both", "no known reason", True
+            return "empty on both", why, False
+    else:
+        if rm and not ro:
+            verdict, detail = "only mgr", f"mgr {len(rm)} series"
+        elif ro and not rm:
+            verdict, detail = "only swarmscope", f"swarmscope {len(ro)} series"
+        elif answer_key(rm) != answer_key(ro):
+            verdict = "different series"
+            only_m = sorted(set(answer_key(rm)) - set(answer_key(ro)))[:3]
+            only_o = sorted(set(answer_key(ro)) - set(answer_key(rm)))[:3]
+            detail = f"only mgr: {only_m}; only swarmscope: {only_o}"
+        elif rm:
+            return "answers on both", f"{len(rm)} series", False
+        else:
+            why = why_empty(q, known)
+            if why is None:
+                empty = [s for s in q["sel_mgr"] if not q["sel_mgr"][s]]
+                return "empty on both", "no known reason for " + ", ".join(empty), True
+            return "empty on both", why, False
+    if known_diff:
+        return f"known: {verdict}", f"{detail} ({known_diff})", False
+    return verdict, detail, verdict != "only swarmscope"
+
+
+def md(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def report(path, versions, queries, var_report, counts, known):
+    with open(path, "w") as f:
+        f.write("# Ceph's alert rules and dashboards on swarmscope and on the mgr module\n\n")
+        f.write(f"Debian packages {', '.join(f'{p} {v}' for p, v in zip(PACKAGES, versions))}; "
+                "one instant on two Prometheus servers (job `ceph`), one scraping the mgr "
+                "prometheus module, one swarmscope (tests/integration/ceph_compat_test.py).\n\n")
+        for kind in ("alert", "dashboard"):
+            c = counts[kind]
+            f.write(f"- {kind}s: {c['total']}: " +
+                    ", ".join(f"{n} {v}" for v, n in sorted(c.items()) if v != "total") + "\n")
+        f.write("\n## Dashboard variables (values on mgr / on swarmscope)\n\n")
+        f.write("| dashboard | variable | mgr | swarmscope |\n|---|---|---|---|\n")
+        for (dash, name), (om, oo) in sorted(var_report.items()):
+            f.write(f"| {md(dash)} | `{name}` | {md(', '.join(om)) or '-'} | "
+                    f"{md(', '.join(oo)) or '-'} |\n")
+        for kind in ("alert", "dashboard"):
+            f.write(f"\n## {kind.capitalize()} queries\n\n")
+            f.write("| query | mgr | swarmscope | verdict | why / detail | expression |\n")
+            f.write("|---|---|---|---|---|---|\n")
+            for q in (q for q in queries if q["kind"] == kind):
+                def side(s):
+                    if q[f"err_{s}"]:
+                        return "error"
+                    return str(len(q[f"res_{s}"]))
+                expr = q["expr_ours"] if q["expr_ours"] == q["expr_mgr"] else \
+                    f"mgr: {q['expr_mgr']} / swarmscope: {q['expr_ours']}"
+                f.write(f"| {md(q['id'])} | {side('mgr')} | {side('ours')} | {q['verdict']} | "
+                        f"{md(q['detail'])} | `{md(' '.join(expr.split()))}` |\n")
+        f.write("\n## Known differences (tests/integration/ceph_compat_known.yml)\n\n")
+        for qid, reason in known["differences"].items():
+            f.write(f"- {md(qid)}: {md(reason)}\n")
+
+
+def wait_for_data(proms, timeout=120):
+    """Until each side has 10 s of the cluster's and the daemons' series (the module lacks the
+    daemons' counters for its first cache rebuilds)."""
+    probes = ['ceph_health_status', 'ceph_osd_op_r{ceph_daemon="osd.1"}',
+              'ceph_mon_num_sessions', 'ceph_mds_inodes', 'ceph_pool_metadata',
+              'ceph_osd_numpg{ceph_daemon="osd.0"}']
+    deadline = time.time() + timeout
+    while True:
+        missing = []
+        for p in proms:
+            for probe in probes:
+                _, r = p.query(f"count_over_time({probe}[1m]) >= 10", time.time())
+                if not r:
+                    missing.append(f"{p.name}: {probe}")
+        if not missing:
+            return
+        if time.time() > deadline:
+            fail("not 10 s of data on both sides: " + ", ".join(missing))
+        time.sleep(1)
+
+
+def main():
+    t_start = time.time()
+    root = tempfile.mkdtemp(prefix="swarmscope-ceph-compat.")
+    outdir = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else \
+        tempfile.mkdtemp(prefix="swarmscope-ceph-compat-report.")
+    cache = os.path.join(outdir, "ceph-compat-packages")
+    report_path = os.path.join(outdir, "ceph_compat_report.md")
+    known = yaml.safe_load(open(KNOWN))
+    known["differences"] = {d["query"]: d["reason"] for d in known.get("differences") or []}
+    known["absent"] = {a["match"]: a["reason"] for a in known.get("absent") or []}
+
+    pkg_root, versions = fetch_packages(cache)
+    alerts = load_alerts(pkg_root)
+    dashboards = load_dashboards(pkg_root)
+    n_targets = sum(len(d["targets"]) for d in dashboards)
+    ok(f"{' and '.join(f'{p} {v}' for p, v in zip(PACKAGES, versions))}: {len(alerts)} alert "
+       f"rules, {len(dashboards)} dashboards with {n_targets} queries")
+
+    cluster = scope = None
+    proms = []
+    try:
+        t0 = time.time()
+        cluster = Cluster(root)
+        ok(f"cluster up in {time.time() - t0:.1f} s")
+        scope = Swarmscope(root, "swarmscope", cluster)
+        mgr_target = urllib.parse.urlparse(cluster.env["CEPH_MGR_METRICS"]).netloc
+        mgr = Prometheus(root, "mgr", mgr_target)
+        proms.append(mgr)
+        ours = Prometheus(root, "swarmscope", f"127.0.0.1:{scope.port}")
+        proms.append(ours)
+        wait_for_data(proms)
+        for p in proms:
+            _, up = p.query('up{job="ceph"}', time.time())
+            if not up or up[0]["value"][1] != "1":
+                fail(f"Prometheus ({p.name}): target not up: {p.call('targets')}")
+        ok("two Prometheus servers scrape the mgr module and swarmscope (job ceph, 1 s): "
+           "10 s of data on each")
+
+        queries = [{"kind": "alert", "id": f"alert {a['name']}", "expr_mgr": a["expr"],
+                    "expr_ours": a["expr"]} for a in alerts]
+        var_report = {}
+        for d in dashboards:
+            vm, om = resolve_vars(d, mgr)
+            vo, oo = resolve_vars(d, ours)
+            for name in om:
+                var_report[(d["title"], name)] = (om[name], oo.get(name, []))
+            for t in d["targets"]:
+                queries.append({"kind": "dashboard", "id": t["id"],
+                                "expr_mgr": substitute(t["expr"], vm),
+                                "expr_ours": substitute(t["expr"], vo)})
+        evaluate(mgr, ours, queries, time.time())
+    finally:
+        for p in proms:
+            p.stop()
+        if scope:
+            scope.stop()
+        if cluster:
+            cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+    counts = {"alert": {"total": 0}, "dashboard": {"total": 0}}
+    problems = []
+    for q in queries:
+        q["verdict"], q["detail"], bad = classify(q, known)
+        c = counts[q["kind"]]
+        c["total"] += 1
+        c[q["verdict"]] = c.get(q["verdict"], 0) + 1
+        if bad:
+            problems.append(f"{q['id']}: {q['verdict']}: {q['detail']}\n    {q['expr_ours']}")
+    seen = {q["id"] for q in queries}
+    for qid in known["differences"]:
+        if qid not in seen:
+            problems.append(f"ceph_compat_known.yml names a query that does not exist: {qid}")
+    report(report_path, versions, queries, var_report, counts, known)
+    print(f"report: {report_path}")
+    for kind in ("alert", "dashboard"):
+        c = counts[kind]
+        print(f"{kind}s: {c['total']}: " +
+              ", ".join(f"{n} {v}" for v, n in sorted(c.items()) if v != "total"))
+    if not counts["alert"]["total"] or not counts["dashboard"]["total"]:
+        fail("nothing was evaluated")
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        fail(f"{len(problems)} of {len(queries)} queries differ between the mgr module and "
+             f"swarmscope (report: {report_path})")
+    ok(f"{len(queries)} queries: none answers on the mgr module and not on swarmscope "
+       f"({time.time() - t_start:.0f} s)")
+    summary("ceph_compat_test")
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,9 @@ instant on both servers:
   alternation) where the variable has it, otherwise its first value; label_values() queries
   resolved on each side's own Prometheus; $__rate_interval and $__interval as 1m;
 - every alert rule: its expression (a healthy cluster fires none, on neither side) and each
-  series selector in it (what the alert watches: does it exist?).
+  series selector in it (what the alert watches: does it exist?); then osd.0 is stopped and
+  the pool `data` put over its quota, and the alerts that fire must be the same on both
+  sides.
 Fails when a query answers on the mgr module but not on swarmscope, when one side answers
 with other series, when a query is an error on one side only, when a query is empty on both
 for no known reason, when the packages cannot be fetched or read, or when nothing was
@@ -431,12 +433,13 @@ def classify(q, known):
             verdict, detail = "fires differently", f"mgr {len(rm)}, swarmscope {len(ro)} alerts"
         elif any(q["sel_mgr"].values()):
             empty = [s for s, n in q["sel_mgr"].items() if not n]
+            fires = f"fires on both ({len(rm)} series); " if rm else ""
             if not empty:
-                return "answers on both", f"{len(q['sel_mgr'])} selectors", False
+                return "answers on both", f"{fires}{len(q['sel_mgr'])} selectors", False
             why = why_empty({**q, "sel_mgr": {s: 0 for s in empty}}, known)
             if why is None:
                 return "partly empty on both", "no known reason for " + ", ".join(empty), True
-            return "answers on both", f"empty on both: {', '.join(empty)} ({why})", False
+            return "answers on both", f"{fires}empty on both: {', '.join(empty)} ({why})", False
         else:
             why = why_empty(q, known)
             if why is None:
@@ -473,7 +476,7 @@ def md(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def report(path, versions, queries, var_report, counts, known):
+def report(path, versions, queries, var_report, counts, known, fault):
     with open(path, "w") as f:
         f.write("# Ceph's alert rules and dashboards on swarmscope and on the mgr module\n\n")
         f.write(f"Debian packages {', '.join(f'{p} {v}' for p, v in zip(PACKAGES, versions))}; "
@@ -501,9 +504,61 @@ def report(path, versions, queries, var_report, counts, known):
                     f"mgr: {q['expr_mgr']} / swarmscope: {q['expr_ours']}"
                 f.write(f"| {md(q['id'])} | {side('mgr')} | {side('ours')} | {q['verdict']} | "
                         f"{md(q['detail'])} | `{md(' '.join(expr.split()))}` |\n")
+        fm, fo, agreed = fault
+        f.write(f"\n## Alerts with {FAULT}\n\n"
+                f"{'The same' if agreed else 'NOT the same'} alert expressions answer on both "
+                "sides, but for the known differences (evaluated at one instant; `for:` not "
+                "applied).\n\n| alert | mgr | swarmscope | known difference |\n|---|---|---|---|\n")
+        for name in sorted(set(fm) | set(fo)):
+            why = known["differences"].get(f"alert {name} ({FAULT})", "") \
+                if fm.get(name) != fo.get(name) else ""
+            f.write(f"| {name} | {md(', '.join(fm.get(name, [])) or '-')} | "
+                    f"{md(', '.join(fo.get(name, [])) or '-')} | {md(why)} |\n")
         f.write("\n## Known differences (tests/integration/ceph_compat_known.yml)\n\n")
         for qid, reason in known["differences"].items():
             f.write(f"- {md(qid)}: {md(reason)}\n")
+
+
+def firing(prom, alerts, at):
+    """{alert: its answer's label sets} for the alerts whose expression answers at `at`
+    (what would be pending or firing; `for:` is not Prometheus' concern here)."""
+    out = {}
+    for a in alerts:
+        err, res = prom.query(a["expr"], at)
+        if res and not err:  # an error is reported with the healthy cluster's queries
+            out[a["name"]] = answer_key(res)
+    return out
+
+
+FAULT = "osd.0 stopped, pool data over quota"
+# What the faults raise on both sides before the comparison counts (each side sees them at its
+# own pace: the module's cache, swarmscope's refresh).
+FAULT_ALERTS = {"CephOSDDown", "CephPoolFull"}
+
+
+def faults(cluster, mgr, ours, alerts, known, timeout=90):
+    """osd.0 stopped and the pool `data` over its quota (5 objects, max_objects 1: POOL_FULL):
+    the alerts that fire must be the same on both sides, but for the known differences. Both
+    are evaluated at one instant every second until they agree and FAULT_ALERTS fire on both.
+    Returns (firing on mgr, firing on swarmscope, agreed)."""
+    r = subprocess.run(["ceph", f"--conf={cluster.env['CEPH_CONF']}", "--name=client.admin",
+                        f"--keyring={cluster.env['CEPH_ADMIN_KEYRING']}", "osd", "pool",
+                        "set-quota", "data", "max_objects", "1"], capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        fail(f"ceph osd pool set-quota data max_objects 1: {r.stdout}{r.stderr}")
+    cluster.run("stop-daemon", "osd.0")
+    deadline = time.time() + timeout
+    while True:
+        at = time.time()
+        fm, fo = firing(mgr, alerts, at), firing(ours, alerts, at)
+        differ = {n for n in set(fm) | set(fo) if fm.get(n) != fo.get(n)}
+        if not differ - {n for n in differ if f"alert {n} ({FAULT})" in known["differences"]} \
+                and FAULT_ALERTS <= set(fm):
+            return fm, fo, True
+        if time.time() > deadline:
+            return fm, fo, False
+        time.sleep(1)
 
 
 def wait_for_data(proms, timeout=120):
@@ -578,6 +633,7 @@ def main():
                                 "expr_mgr": substitute(t["expr"], vm),
                                 "expr_ours": substitute(t["expr"], vo)})
         evaluate(mgr, ours, queries, time.time())
+        fault = faults(cluster, mgr, ours, alerts, known)
     finally:
         for p in proms:
             p.stop()
@@ -596,11 +652,17 @@ def main():
         c[q["verdict"]] = c.get(q["verdict"], 0) + 1
         if bad:
             problems.append(f"{q['id']}: {q['verdict']}: {q['detail']}\n    {q['expr_ours']}")
-    seen = {q["id"] for q in queries}
+    seen = {q["id"] for q in queries} | {f"alert {a['name']} ({FAULT})" for a in alerts}
     for qid in known["differences"]:
         if qid not in seen:
             problems.append(f"ceph_compat_known.yml names a query that does not exist: {qid}")
-    report(report_path, versions, queries, var_report, counts, known)
+    fm, fo, agreed = fault
+    if not agreed:
+        problems.append(f"{FAULT}: the alerts do not fire alike within 90 s: mgr "
+                        f"{sorted(fm)}, swarmscope {sorted(fo)}" + "".join(
+                            f"\n    {n}: mgr {fm.get(n)}, swarmscope {fo.get(n)}"
+                            for n in sorted(set(fm) | set(fo)) if fm.get(n) != fo.get(n)))
+    report(report_path, versions, queries, var_report, counts, known, fault)
     print(f"report: {report_path}")
     for kind in ("alert", "dashboard"):
         c = counts[kind]
@@ -614,8 +676,13 @@ def main():
         print("\n".join(problems), file=sys.stderr)
         fail(f"{len(problems)} of {len(queries)} queries differ between the mgr module and "
              f"swarmscope (report: {report_path})")
-    ok(f"{len(queries)} queries: none answers on the mgr module and not on swarmscope "
-       f"({time.time() - t_start:.0f} s)")
+    ok(f"{len(queries)} queries: none answers on the mgr module and not on swarmscope")
+    same = sorted(n for n in fm if fm[n] == fo.get(n))
+    print(f"{FAULT}: firing on the mgr module {sorted(fm)}, on swarmscope {sorted(fo)}")
+    others = sorted((set(fm) | set(fo)) - set(same))
+    ok(f"{FAULT}: the same {len(same)} alerts fire on both sides ({', '.join(same)})" +
+       (f"; known differences: {', '.join(others)}" if others else "") +
+       f" ({time.time() - t_start:.0f} s in all)")
     summary("ceph_compat_test")
 
 

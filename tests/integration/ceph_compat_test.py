@@ -12,10 +12,9 @@ instant on both servers:
   Grafana does with the dashboard's defaults: "All" (allValue, or every value as a regex
   alternation) where the variable has it, otherwise its first value; label_values() queries
   resolved on each side's own Prometheus; $__rate_interval and $__interval as 1m;
-- every alert rule: its expression (a healthy cluster fires none, on neither side) and each
-  series selector in it (what the alert watches: does it exist?); then osd.0 is stopped and
-  the pool `data` put over its quota, and the alerts that fire must be the same on both
-  sides.
+- every alert rule: its expression (what fires must fire on both sides) and each series
+  selector in it (what the alert watches: does it exist?); then osd.0 is stopped and the
+  pool `data` put over its quota, and the alerts that fire must be the same on both sides.
 Fails when a query answers on the mgr module but not on swarmscope, when one side answers
 with other series, when a query is an error on one side only, when a query is empty on both
 for no known reason, when the packages cannot be fetched or read, or when nothing was
@@ -47,8 +46,10 @@ from checks import fail, ok, summary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGES = ("ceph-prometheus-alerts", "ceph-grafana-dashboards")
+# Ceph's host dashboards and node alerts read node-exporter's series: Debian's, on both sides.
+NODE_EXPORTER = "prometheus-node-exporter"
 KNOWN = os.path.join(HERE, "ceph_compat_known.yml")
-# Grafana's $__rate_interval for a 15 s datasource interval, and the step of a day's graph.
+# Grafana's $__rate_interval for a 15 s datasource interval (4 x 15 s), $__interval alike.
 INTERVALS = {"__rate_interval": "1m", "__interval": "1m", "__range": "1h"}
 # Both targets' instance: the host's name, as the Ceph daemons' metadata have it (Ceph's host
 # dashboards match instance against hostname), and the same on both sides.
@@ -57,17 +58,18 @@ INSTANCE = socket.gethostname().split(".")[0]
 
 # ---- the packages ----
 
-def fetch_packages(cache):
-    """Downloads and unpacks the two packages into cache; returns the unpacked root."""
+def fetch_packages(cache, packages):
+    """Downloads and unpacks the packages into cache; returns the unpacked root and
+    {package: version}."""
     debs = os.path.join(cache, "debs")
     root = os.path.join(cache, "root")
     os.makedirs(debs, exist_ok=True)
 
     def have():
-        return all(glob.glob(os.path.join(debs, f"{p}_*.deb")) for p in PACKAGES)
+        return all(glob.glob(os.path.join(debs, f"{p}_*.deb")) for p in packages)
 
     def download():
-        r = subprocess.run(["apt-get", "download", "-q", *PACKAGES], cwd=debs,
+        r = subprocess.run(["apt-get", "download", "-q", *packages], cwd=debs,
                            capture_output=True, text=True)
         return r.stdout + r.stderr
 
@@ -78,12 +80,13 @@ def fetch_packages(cache):
             subprocess.run(["apt-get", "update", "-q"], capture_output=True)
             out = download()
         if not have():
-            fail(f"could not download {', '.join(PACKAGES)} with apt-get download:\n{out}")
+            fail(f"could not download {', '.join(packages)} with apt-get download:\n{out}")
     shutil.rmtree(root, ignore_errors=True)
-    versions = []
-    for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
+    versions = {}
+    for p in packages:
+        deb = sorted(glob.glob(os.path.join(debs, f"{p}_*.deb")))[-1]
         subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
-        versions.append(os.path.basename(deb).split("_")[1])
+        versions[p] = os.path.basename(deb).split("_")[1]
     return root, versions
 
 
@@ -150,7 +153,8 @@ def free_port():
 
 
 class Prometheus:
-    def __init__(self, root, name, target):
+    def __init__(self, root, name, jobs):
+        """jobs: {job name: target}; every target's instance is INSTANCE."""
         self.name = name
         self.dir = os.path.join(root, f"prometheus-{name}")
         os.makedirs(self.dir)
@@ -162,10 +166,10 @@ class Prometheus:
                 # Ceph's documentation scrapes the module with honor_labels; Ceph's rules and
                 # dashboards name the job "ceph".
                 "scrape_configs": [{
-                    "job_name": "ceph", "honor_labels": True,
+                    "job_name": job, "honor_labels": True,
                     "static_configs": [{"targets": [target]}],
                     "relabel_configs": [{"target_label": "instance", "replacement": INSTANCE}],
-                }]}, f)
+                } for job, target in jobs.items()]}, f)
         r = subprocess.run(["promtool", "check", "config", config], capture_output=True,
                            text=True)
         if r.returncode != 0:
@@ -369,7 +373,8 @@ def answer_key(result):
 
 
 def evaluate(mgr, ours, queries, at):
-    """queries: [{kind, id, expr_mgr, expr_ours, selectors}] -> the same, with outcomes."""
+    """Adds to each query, per side (mgr, ours): err_, res_ (its answer) and sel_ (how many
+    series each of its selectors has; None for an error)."""
     for q in queries:
         for side, prom in (("mgr", mgr), ("ours", ours)):
             err, res = prom.query(q[f"expr_{side}"], at)
@@ -384,6 +389,13 @@ def evaluate(mgr, ours, queries, at):
                 sel[s] = len(r) if e is None else None
             q[f"sel_{side}"] = sel
     return queries
+
+
+def node_only(expr):
+    """True for an expression that reads node-exporter's series only: both sides scrape the
+    one node-exporter, so whether it fires (predict_linear on a few seconds of free disk
+    space...) depends on each side's sampling instants, never on swarmscope."""
+    return all(s.startswith(("node_", "bonding_")) for s in selectors(expr))
 
 
 def values_differ(rm, ro):
@@ -428,12 +440,15 @@ def classify(q, known):
     if missing:
         verdict, detail = "only mgr", "no series for " + ", ".join(missing)
     elif q["kind"] == "alert":
-        # The alert itself: a healthy cluster fires it on neither side.
-        if answer_key(rm) != answer_key(ro):
+        # The alert itself must fire alike on both sides.
+        if answer_key(rm) != answer_key(ro) and not node_only(q["expr_mgr"]):
             verdict, detail = "fires differently", f"mgr {len(rm)}, swarmscope {len(ro)} alerts"
         elif any(q["sel_mgr"].values()):
             empty = [s for s, n in q["sel_mgr"].items() if not n]
-            fires = f"fires on both ({len(rm)} series); " if rm else ""
+            fires = f"fires on both ({len(rm)} series); " if rm and ro else ""
+            if node_only(q["expr_mgr"]) and (rm or ro):
+                fires = (f"fires on mgr {len(rm)}, on swarmscope {len(ro)} (node-exporter's "
+                         "series only: not compared); ")
             if not empty:
                 return "answers on both", f"{fires}{len(q['sel_mgr'])} selectors", False
             why = why_empty({**q, "sel_mgr": {s: 0 for s in empty}}, known)
@@ -479,9 +494,10 @@ def md(text):
 def report(path, versions, queries, var_report, counts, known, fault):
     with open(path, "w") as f:
         f.write("# Ceph's alert rules and dashboards on swarmscope and on the mgr module\n\n")
-        f.write(f"Debian packages {', '.join(f'{p} {v}' for p, v in zip(PACKAGES, versions))}; "
+        f.write(f"Debian packages {', '.join(f'{p} {v}' for p, v in versions.items())}; "
                 "one instant on two Prometheus servers (job `ceph`), one scraping the mgr "
-                "prometheus module, one swarmscope (tests/integration/ceph_compat_test.py).\n\n")
+                "prometheus module, one swarmscope, and both node-exporter (job `node`) "
+                "(tests/integration/ceph_compat_test.py).\n\n")
         for kind in ("alert", "dashboard"):
             c = counts[kind]
             f.write(f"- {kind}s: {c['total']}: " +
@@ -507,7 +523,8 @@ def report(path, versions, queries, var_report, counts, known, fault):
         fm, fo, agreed = fault
         f.write(f"\n## Alerts with {FAULT}\n\n"
                 f"{'The same' if agreed else 'NOT the same'} alert expressions answer on both "
-                "sides, but for the known differences (evaluated at one instant; `for:` not "
+                "sides, but for the known differences and those on node-exporter's series only "
+                "(evaluated at one instant; `for:` not "
                 "applied).\n\n| alert | mgr | swarmscope | known difference |\n|---|---|---|---|\n")
         for name in sorted(set(fm) | set(fo)):
             why = known["differences"].get(f"alert {name} ({FAULT})", "") \
@@ -521,9 +538,12 @@ def report(path, versions, queries, var_report, counts, known, fault):
 
 def firing(prom, alerts, at):
     """{alert: its answer's label sets} for the alerts whose expression answers at `at`
-    (what would be pending or firing; `for:` is not Prometheus' concern here)."""
+    (what would be pending or firing; `for:` is not applied), but those on node-exporter's
+    series only."""
     out = {}
     for a in alerts:
+        if node_only(a["expr"]):
+            continue
         err, res = prom.query(a["expr"], at)
         if res and not err:  # an error is reported with the healthy cluster's queries
             out[a["name"]] = answer_key(res)
@@ -564,7 +584,7 @@ def faults(cluster, mgr, ours, alerts, known, timeout=90):
 def wait_for_data(proms, timeout=120):
     """Until each side has 10 s of the cluster's and the daemons' series (the module lacks the
     daemons' counters for its first cache rebuilds)."""
-    probes = ['ceph_health_status', 'ceph_osd_op_r{ceph_daemon="osd.1"}',
+    probes = ['ceph_health_status', 'ceph_osd_op_r{ceph_daemon="osd.1"}', 'node_load1',
               'ceph_mon_num_sessions', 'ceph_mds_inodes', 'ceph_pool_metadata',
               'ceph_osd_numpg{ceph_daemon="osd.0"}']
     deadline = time.time() + timeout
@@ -593,14 +613,14 @@ def main():
     known["differences"] = {d["query"]: d["reason"] for d in known.get("differences") or []}
     known["absent"] = {a["match"]: a["reason"] for a in known.get("absent") or []}
 
-    pkg_root, versions = fetch_packages(cache)
+    pkg_root, versions = fetch_packages(cache, (*PACKAGES, NODE_EXPORTER))
     alerts = load_alerts(pkg_root)
     dashboards = load_dashboards(pkg_root)
     n_targets = sum(len(d["targets"]) for d in dashboards)
-    ok(f"{' and '.join(f'{p} {v}' for p, v in zip(PACKAGES, versions))}: {len(alerts)} alert "
+    ok(f"{' and '.join(f'{p} {versions[p]}' for p in PACKAGES)}: {len(alerts)} alert "
        f"rules, {len(dashboards)} dashboards with {n_targets} queries")
 
-    cluster = scope = None
+    cluster = scope = node_exporter = None
     proms = []
     try:
         t0 = time.time()
@@ -608,17 +628,22 @@ def main():
         ok(f"cluster up in {time.time() - t0:.1f} s")
         scope = Swarmscope(root, "swarmscope", cluster)
         mgr_target = urllib.parse.urlparse(cluster.env["CEPH_MGR_METRICS"]).netloc
-        mgr = Prometheus(root, "mgr", mgr_target)
+        node = f"127.0.0.1:{free_port()}"
+        node_log = open(os.path.join(root, "node-exporter.log"), "w")
+        node_exporter = subprocess.Popen(
+            [os.path.join(pkg_root, "usr/bin/prometheus-node-exporter"),
+             f"--web.listen-address={node}"], stdout=node_log, stderr=subprocess.STDOUT)
+        mgr = Prometheus(root, "mgr", {"ceph": mgr_target, "node": node})
         proms.append(mgr)
-        ours = Prometheus(root, "swarmscope", f"127.0.0.1:{scope.port}")
+        ours = Prometheus(root, "swarmscope", {"ceph": f"127.0.0.1:{scope.port}", "node": node})
         proms.append(ours)
         wait_for_data(proms)
         for p in proms:
-            _, up = p.query('up{job="ceph"}', time.time())
-            if not up or up[0]["value"][1] != "1":
-                fail(f"Prometheus ({p.name}): target not up: {p.call('targets')}")
-        ok("two Prometheus servers scrape the mgr module and swarmscope (job ceph, 1 s): "
-           "10 s of data on each")
+            _, up = p.query("up", time.time())
+            if len(up) != 2 or any(u["value"][1] != "1" for u in up):
+                fail(f"Prometheus ({p.name}): a target is not up: {p.call('targets')}")
+        ok("two Prometheus servers scrape the mgr module and swarmscope (job ceph, 1 s) and "
+           "node-exporter (job node): 10 s of data on each")
 
         queries = [{"kind": "alert", "id": f"alert {a['name']}", "expr_mgr": a["expr"],
                     "expr_ours": a["expr"]} for a in alerts]
@@ -637,6 +662,9 @@ def main():
     finally:
         for p in proms:
             p.stop()
+        if node_exporter:
+            node_exporter.terminate()
+            node_exporter.wait(10)
         if scope:
             scope.stop()
         if cluster:

@@ -152,6 +152,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_http(url, proc, log, what):
+    """Until url answers (20 s at most); a clear failure with the log's tail otherwise."""
+    for _ in range(100):
+        try:
+            get(url, 2)
+            return
+        except (OSError, urllib.error.URLError):
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    with open(log) as f:
+        fail(f"{what} did not start: {f.read()[-2000:]}")
+
+
 class Prometheus:
     def __init__(self, root, name, jobs):
         """jobs: {job name: target}; every target's instance is INSTANCE."""
@@ -182,15 +196,8 @@ class Prometheus:
              f"--web.listen-address=127.0.0.1:{self.port}"],
             stdout=self.log, stderr=subprocess.STDOUT)
         self.api = f"http://127.0.0.1:{self.port}/api/v1"
-        for _ in range(100):
-            try:
-                get(f"http://127.0.0.1:{self.port}/-/ready", 2)
-                return
-            except (OSError, urllib.error.URLError):
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.2)
-        fail(f"Prometheus ({name}) did not start: {open(self.log.name).read()[-2000:]}")
+        wait_http(f"http://127.0.0.1:{self.port}/-/ready", self.proc, self.log.name,
+                  f"Prometheus ({name})")
 
     def call(self, path, **params):
         url = f"{self.api}/{path}?{urllib.parse.urlencode(params, doseq=True)}"
@@ -633,6 +640,7 @@ def main():
         node_exporter = subprocess.Popen(
             [os.path.join(pkg_root, "usr/bin/prometheus-node-exporter"),
              f"--web.listen-address={node}"], stdout=node_log, stderr=subprocess.STDOUT)
+        wait_http(f"http://{node}/metrics", node_exporter, node_log.name, "node-exporter")
         mgr = Prometheus(root, "mgr", {"ceph": mgr_target, "node": node})
         proms.append(mgr)
         ours = Prometheus(root, "swarmscope", {"ceph": f"127.0.0.1:{scope.port}", "node": node})

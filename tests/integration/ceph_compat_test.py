@@ -503,12 +503,14 @@ def report(path, versions, queries, var_report, counts, known, fault):
         f.write("# Ceph's alert rules and dashboards on swarmscope and on the mgr module\n\n")
         f.write(f"Debian packages {', '.join(f'{p} {v}' for p, v in versions.items())}; "
                 "one instant on two Prometheus servers (job `ceph`), one scraping the mgr "
-                "prometheus module, one swarmscope, and both node-exporter (job `node`) "
-                "(tests/integration/ceph_compat_test.py).\n\n")
+                "prometheus module, one swarmscope, both scraping one node-exporter (job "
+                "`node`) (tests/integration/ceph_compat_test.py).\n\n")
         for kind in ("alert", "dashboard"):
             c = counts[kind]
             f.write(f"- {kind}s: {c['total']}: " +
                     ", ".join(f"{n} {v}" for v, n in sorted(c.items()) if v != "total") + "\n")
+        same = sum(1 for q in queries if q["detail"].endswith("same values"))
+        f.write(f"- dashboard queries answering on both with the same values too: {same}\n")
         f.write("\n## Dashboard variables (values on mgr / on swarmscope)\n\n")
         f.write("| dashboard | variable | mgr | swarmscope |\n|---|---|---|---|\n")
         for (dash, name), (om, oo) in sorted(var_report.items()):

@@ -49,6 +49,11 @@ PACKAGES = ("ceph-prometheus-alerts", "ceph-grafana-dashboards")
 # Ceph's host dashboards and node alerts read node-exporter's series: Debian's, on both sides.
 NODE_EXPORTER = "prometheus-node-exporter"
 KNOWN = os.path.join(HERE, "ceph_compat_known.yml")
+# swarmscope's own Ceph dashboard, evaluated on the same real data.
+REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
+DASHBOARD_EVAL = os.path.join(REPO_ROOT, "tests", "dashboards", "evaluate.py")
+DASHBOARD_EMPTY = os.path.join(REPO_ROOT, "tests", "dashboards", "e2e_empty.yml")
+CEPH_DASHBOARD = os.path.join(REPO_ROOT, "dashboards", "ceph.json")
 # Grafana's $__rate_interval for a 15 s datasource interval (4 x 15 s), $__interval alike.
 INTERVALS = {"__rate_interval": "1m", "__interval": "1m", "__range": "1h"}
 # Both targets' instance: the host's name, as the Ceph daemons' metadata have it (Ceph's host
@@ -611,6 +616,22 @@ def wait_for_data(proms, timeout=120):
         time.sleep(1)
 
 
+def client_io(cluster, root):
+    """A few writes and reads in pool data, a second apart, so that the OSDs' client latency
+    counters move while Prometheus scrapes (the dashboards' OSD latency panels)."""
+    obj = os.path.join(root, "client-io.bin")
+    with open(obj, "wb") as f:
+        f.write(os.urandom(4096))
+    base = ["rados", "--conf", cluster.env["CEPH_CONF"], "--name", "client.admin",
+            "--keyring", cluster.env["CEPH_ADMIN_KEYRING"], "-p", "data"]
+    for i in range(5):
+        for op in (["put", f"client-io-{i}", obj], ["get", f"client-io-{i}", os.devnull]):
+            r = subprocess.run(base + op, capture_output=True, text=True, timeout=60)
+            if r.returncode != 0:
+                fail(f"rados {' '.join(op)}: {r.stdout}{r.stderr}")
+        time.sleep(1)
+
+
 def main():
     t_start = time.time()
     root = tempfile.mkdtemp(prefix="swarmscope-ceph-compat.")
@@ -668,6 +689,17 @@ def main():
                                 "expr_mgr": substitute(t["expr"], vm),
                                 "expr_ours": substitute(t["expr"], vo)})
         evaluate(mgr, ours, queries, time.time())
+        # swarmscope's Ceph dashboard: every panel query answers on swarmscope's real series
+        # (after some client I/O, and 3 s for it to be refreshed and scraped).
+        client_io(cluster, root)
+        time.sleep(3)
+        r = subprocess.run([sys.executable, DASHBOARD_EVAL, "--prometheus",
+                            f"http://127.0.0.1:{ours.port}", "--empty", DASHBOARD_EMPTY,
+                            "--minutes", "1", CEPH_DASHBOARD], capture_output=True, text=True)
+        print(r.stdout + r.stderr, end="")
+        if r.returncode != 0:
+            fail("a panel query of dashboards/ceph.json returns nothing on the real cluster (above)")
+        ok("every panel query of dashboards/ceph.json answers on swarmscope's series of the real cluster")
         fault = faults(cluster, mgr, ours, alerts, known)
     finally:
         for p in proms:

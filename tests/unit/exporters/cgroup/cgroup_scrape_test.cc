@@ -134,6 +134,35 @@ TEST_F(CgroupTree, LabelsFollowTheInventory) {
       testing::FindSample(e, "container_memory_rss", {{"id", "/docker/" + kB}})->labels.size(), 1u);
 }
 
+// dockerd's --cgroup-parent (the tests' dockerd uses /swarmscope-test-docker): the cgroup
+// path by default, and with --cgroup.id=docker exactly the output of the /docker tree.
+TEST_F(CgroupTree, DockerIdsWhateverTheCgroupParent) {
+  Copy("v1");
+  for (const auto& controller : fs::directory_iterator(root_ + "/sys/fs/cgroup")) {
+    fs::rename(controller.path() / "docker", controller.path() / "swarmscope-test-docker");
+  }
+  Scraper by_path(root_, {"--cgroup.parents=/swarmscope-test-docker"});
+  FillInventory(by_path.inventory());
+  auto e = Parse(by_path.Scrape().first);
+  EXPECT_NE(
+      testing::FindSample(e, "container_memory_rss", {{"id", "/swarmscope-test-docker/" + kA}}),
+      nullptr);
+  EXPECT_EQ(testing::FindSample(e, "container_memory_rss", {{"id", "/docker/" + kA}}), nullptr);
+
+  Scraper h(root_, {"--cgroup.parents=/swarmscope-test-docker", "--cgroup.id=docker"});
+  FillInventory(h.inventory());
+  const std::string golden = ReadAll(kSource + "/tests/golden/cgroup_v1.prom");
+  EXPECT_EQ(Normalize(h.Scrape().first), golden);
+  // Relabelled when the inventory changes, still in the docker form.
+  ContainerInfo web = Web();
+  web.name = "shop_web.2.zzzz";
+  h.inventory().Upsert(web);
+  e = Parse(h.Scrape().first);
+  EXPECT_EQ(
+      testing::FindSample(e, "container_memory_rss", {{"id", "/docker/" + kA}})->labels.at("name"),
+      "shop_web.2.zzzz");
+}
+
 TEST_F(CgroupTree, TaskStatesCountEveryState) {
   Copy("v2-systemd");
   const std::string dir = "sys/fs/cgroup/system.slice/docker-" + kC + ".scope";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 
 namespace swarmscope::docker {
 namespace {
@@ -85,7 +86,12 @@ FetchResult FetchMetrics(const std::string& url, std::chrono::milliseconds timeo
 
 EngineMetricsRelay::EngineMetricsRelay(std::string url, std::chrono::milliseconds timeout,
                                        ErrorReporter& errors, size_t max_bytes)
-    : url_(std::move(url)), timeout_(timeout), errors_(errors), max_bytes_(max_bytes) {}
+    : url_(std::move(url)), timeout_(timeout), errors_(errors), max_bytes_(max_bytes) {
+  // Before any request, on this thread: curl_easy_init() would otherwise do it implicitly
+  // from a handler thread (libcurl's global init is reference-counted).
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
 
 RouteAnswer EngineMetricsRelay::Answer(std::chrono::steady_clock::time_point deadline) {
   if (url_.empty()) {

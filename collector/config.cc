@@ -80,6 +80,10 @@ std::string Validate(const FlagSpec& flag, const std::string& value) {
       return ParseLogFormat(value) ? "" : bad("expected logfmt or json");
     case FlagKind::kPath:
       return IsDirectory(value) ? "" : bad("not a readable directory");
+    case FlagKind::kHttpUrl: {
+      const std::string why = CheckHttpUrl(value);
+      return why.empty() ? "" : bad(why);
+    }
   }
   return "";
 }

@@ -11,6 +11,7 @@
 #include "collector/container_inventory.h"
 #include "collector/exporter_host.h"
 #include "collector/http_handler.h"
+#include "collector/http_routes.h"
 #include "collector/http_server.h"
 #include "collector/node_role.h"
 #include "collector/scraper.h"
@@ -33,8 +34,9 @@ int RunDaemon(const Config& config, const std::vector<ExporterSpec>& specs,
   SelfMetrics self(log);
   ContainerInventory inventory;
   NodeRole node(config.node_id, config.node_name, config.cluster_metrics);
+  HttpRoutes routes;
   ExporterHost exporters(self, log);
-  exporters.AddEnabled(specs, SharedDeps{config, log, inventory, self.registry(), node});
+  exporters.AddEnabled(specs, SharedDeps{config, log, inventory, self.registry(), node, routes});
   Scraper scraper(exporters, self, log);
 
   HandlerOptions handler_options;
@@ -43,6 +45,7 @@ int RunDaemon(const Config& config, const std::vector<ExporterSpec>& specs,
   handler_options.scrape_timeout_offset = config.scrape_timeout_offset;
   handler_options.collectors = scraper.Names();
   handler_options.scrape_never_blocks = [&scraper] { return scraper.NeverBlocks(); };
+  handler_options.routes = &routes;
   HttpHandler handler(handler_options, [&scraper](Clock::time_point deadline, ScrapeOutput& out) {
     scraper.Scrape(deadline, out);
   });

@@ -21,6 +21,7 @@ class Registry;
 
 namespace swarmscope {
 
+class HttpRoutes;
 class NodeRole;
 class Tasks;
 
@@ -106,6 +107,7 @@ struct ExporterDeps {
   NodeRole& node;
   ErrorReporter& errors;  ///< this collector's, for background work too
   Tasks& tasks;           ///< this collector's background tasks
+  HttpRoutes& routes;     ///< paths it may serve besides the telemetry path
 
   template <typename Options>
   const Options& OptionsAs() const {

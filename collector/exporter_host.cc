@@ -39,7 +39,7 @@ void ExporterHost::AddEnabled(const std::vector<ExporterSpec>& specs, const Shar
     slot->create = spec.create;
     slot->deps.reset(new ExporterDeps{shared.config, shared.config.OptionsOf(name), shared.log,
                                       shared.inventory, shared.registry, shared.node, slot->errors,
-                                      slot->tasks});
+                                      slot->tasks, shared.routes});
     slots_.push_back(std::move(slot));
   }
 }

@@ -20,6 +20,7 @@ struct SharedDeps {
   ContainerInventory& inventory;
   prometheus::Registry& registry;
   NodeRole& node;
+  HttpRoutes& routes;
 };
 
 /// The exporters' lifecycle: creates them after the server listens (each factory on a task

@@ -79,11 +79,21 @@ std::string_view HttpHandler::HandlerName(std::string_view target) const {
   if (path == "/") {
     return "landing";
   }
+  if (const auto route = FindRoute(target)) {
+    return route->handler;  // the table keeps every route it was given
+  }
   return "other";
+}
+
+std::shared_ptr<const Route> HttpHandler::FindRoute(std::string_view target) const {
+  return options_.routes != nullptr ? options_.routes->Find(TargetPath(target)) : nullptr;
 }
 
 bool HttpHandler::IsQuick(const HttpRequest& request) const {
   const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
+  if (read && FindRoute(request.target())) {
+    return false;  // a route may wait on its peer
+  }
   if (!read || HandlerName(request.target()) != "metrics") {
     return true;
   }
@@ -130,6 +140,16 @@ HttpResponse HttpHandler::Handle(const HttpRequest& request, Clock::time_point r
   }
   if (name == "landing") {
     return Landing(request);
+  }
+  if (name != "metrics") {
+    if (const auto route = FindRoute(request.target())) {
+      RouteAnswer answer = route->answer(Deadline(request, received));
+      HttpResponse res{static_cast<http::status>(answer.status), request.version()};
+      res.set(http::field::content_type, answer.content_type);
+      res.body() = std::move(answer.body);
+      return Finish(request, std::move(res));
+    }
+    return TextResponse(request, 404, "404 page not found\n");
   }
   return Metrics(request, received);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "collector/exporter.h"
+#include "collector/http_routes.h"
 #include "collector/scrape_output.h"
 
 namespace swarmscope {
@@ -29,11 +30,13 @@ struct HandlerOptions {
   /// Whether a scrape returns at once (Scraper::NeverBlocks); then an uncompressed scrape
   /// is quick too. Unset: never.
   std::function<bool()> scrape_never_blocks;
+  /// Paths exporters serve besides the telemetry path (may be null: none).
+  const HttpRoutes* routes = nullptr;
 };
 
 /// HTTP request handling as a pure function of the request: no socket, no server state.
-/// GET/HEAD on the telemetry path (gzip when accepted), /healthz, a landing page at /,
-/// 404 for unknown paths and 405 for other methods.
+/// GET/HEAD on the telemetry path (gzip when accepted), /healthz, a landing page at /, the
+/// exporters' routes, 404 for unknown paths and 405 for other methods.
 class HttpHandler {
  public:
   HttpHandler(HandlerOptions options, ScrapeFunction scrape);
@@ -56,6 +59,7 @@ class HttpHandler {
  private:
   HttpResponse Metrics(const HttpRequest& request, Clock::time_point received) const;
   HttpResponse Landing(const HttpRequest& request) const;
+  std::shared_ptr<const Route> FindRoute(std::string_view target) const;
 
   HandlerOptions options_;
   ScrapeFunction scrape_;

@@ -87,6 +87,33 @@ std::optional<bool> ParseBool(std::string_view text) {
   return std::nullopt;
 }
 
+std::string CheckHttpUrl(std::string_view text) {
+  if (text.empty()) {
+    return "";
+  }
+  std::string_view rest;
+  bool http = false;
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (text.substr(0, scheme.size()) == scheme) {
+      rest = text.substr(scheme.size());
+      http = true;
+    }
+  }
+  if (!http) {
+    return "expected an http:// or https:// URL, e.g. http://127.0.0.1:9323/metrics";
+  }
+  const std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+  if (host.empty() || host.front() == ':') {
+    return "the URL has no host";
+  }
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      return "the URL contains a space or control character";
+    }
+  }
+  return "";
+}
+
 std::vector<std::string> ParseList(std::string_view text) {
   std::vector<std::string> out;
   while (!text.empty()) {

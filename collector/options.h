@@ -17,7 +17,17 @@
 namespace swarmscope {
 
 /// How a flag's value is checked.
-enum class FlagKind { kString, kBool, kInt, kDuration, kList, kLogLevel, kLogFormat, kPath };
+enum class FlagKind {
+  kString,
+  kBool,
+  kInt,
+  kDuration,
+  kList,
+  kLogLevel,
+  kLogFormat,
+  kPath,
+  kHttpUrl
+};
 
 /// One command-line flag. Every flag `--a.b-c` is also read from `SWARMSCOPE_A_B_C`.
 struct FlagSpec {
@@ -29,6 +39,16 @@ struct FlagSpec {
   /// For a flag bound to an options struct: stores the checked value into it.
   std::function<void(void* options, std::string_view value)> store = {};
 };
+
+/// An option holding an http:// or https:// URL, or nothing (empty: the feature is off).
+/// Checked when the flags are parsed: anything else is a start-up error.
+struct HttpUrl {
+  std::string text;
+  bool empty() const { return text.empty(); }
+};
+
+/// Whether `text` is empty or an http(s) URL with a host ("" if so, else why not).
+std::string CheckHttpUrl(std::string_view text);
 
 /// Parses "true"/"false" (also 1/0, yes/no) as used by flags and env.
 std::optional<bool> ParseBool(std::string_view text);
@@ -70,6 +90,12 @@ struct Codec<std::chrono::milliseconds> {
   static std::chrono::milliseconds Parse(std::string_view text) {
     return ParseDuration(text).value_or(std::chrono::milliseconds(0));
   }
+};
+template <>
+struct Codec<HttpUrl> {
+  static constexpr FlagKind kKind = FlagKind::kHttpUrl;
+  static std::string Format(const HttpUrl& v) { return v.text; }
+  static HttpUrl Parse(std::string_view text) { return HttpUrl{std::string(text)}; }
 };
 template <>
 struct Codec<std::vector<std::string>> {

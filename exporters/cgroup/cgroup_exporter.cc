@@ -49,6 +49,7 @@ class CgroupExporter : public Exporter {
         label_keys_(options.labels),
         timestamps_(options.timestamps),
         limits_interval_(options.limits_refresh_interval),
+        docker_ids_(options.id == "docker"),
         budget_(Budget(deps.log)),
         files_(budget_),
         mounts_(procfs_),
@@ -209,9 +210,15 @@ class CgroupExporter : public Exporter {
     return true;
   }
 
+  // Rendered once per container (and again only when its inventory entry changes), like
+  // the other labels: the docker form of the id costs nothing per scrape.
   void BuildLabels(CgroupState& c, const ContainerInfo* info) const {
     c.labels.clear();
-    c.labels.Add("id", c.path);
+    if (docker_ids_ && !c.container_id.empty()) {
+      c.labels.Add("id", "/docker/" + c.container_id);
+    } else {
+      c.labels.Add("id", c.path);
+    }
     c.labels_built = true;
     c.docker_start_seconds = info != nullptr ? info->start_time_seconds : 0;
     if (info == nullptr) {
@@ -265,6 +272,7 @@ class CgroupExporter : public Exporter {
   std::vector<std::string> label_names_;  ///< container_label_<key>, per label_keys_
   bool timestamps_;
   std::chrono::milliseconds limits_interval_;
+  bool docker_ids_;  ///< --cgroup.id=docker
   std::chrono::steady_clock::time_point last_scrape_{};
   std::vector<CgroupState*> stale_;  ///< scratch: cgroups whose limits are older than due
   DescriptorBudget budget_;
@@ -294,7 +302,14 @@ ExporterSpec CgroupExporterSpec() {
            "Resource limits (container_spec_*, container_threads_max) are read when a cgroup is "
            "first seen and at once after a docker update; this is how old they may get "
            "otherwise (limits written without Docker), spread over scrapes. 0s reads them every "
-           "scrape.");
+           "scrape.")
+      .Add(&CgroupOptions::id, "id",
+           "The id label of container series: path (the cgroup path, as cAdvisor writes it: "
+           "/docker/<id> with the cgroupfs driver, /system.slice/docker-<id>.scope with "
+           "systemd's, or under dockerd's --cgroup-parent) or docker (/docker/<full container "
+           "id> whatever the driver and parent, as swarmprom's id=~\"/docker/.*\" filters "
+           "expect). The root cgroup is / either way.",
+           {"path", "docker"});
   return DefineExporter(
       "cgroup",
       "per-container CPU, memory, IO, network, pids and pressure from cgroups (cAdvisor names)",

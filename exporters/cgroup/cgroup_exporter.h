@@ -23,6 +23,9 @@ struct CgroupOptions {
   /// How old resource limits may get when no `docker update` says they changed (limits
   /// written without Docker); 0 reads them every scrape.
   std::chrono::milliseconds limits_refresh_interval = std::chrono::minutes(1);
+  /// The `id` label of container series: "path" (the cgroup path, as cAdvisor writes it)
+  /// or "docker" ("/docker/<full container id>" whatever the cgroup driver and parent).
+  std::string id = "path";
 };
 
 /// The exporter table row for the cgroup exporter.

@@ -88,6 +88,7 @@ class CgroupReader {
   void ReadProcesses(CgroupState& c, bool fallback_io);
   void ReadNetwork(CgroupState& c, int64_t pid);
   void ReadProcIo(CgroupState& c);
+  void ReadHostDisks(CgroupState& c);
   void ReadTaskStates(CgroupState& c);
   bool ReadTaskStatesFromKernel(CgroupState& c);
   void ReadTaskStatesFromProc(CgroupState& c);

@@ -110,6 +110,7 @@ void CgroupSet::Close(CgroupState& c) {
   }
   files_.Close(c.dir);
   files_.Close(c.net_dev);
+  files_.Close(c.diskstats);
   for (auto& f : c.io) {
     files_.Close(f.file);
   }

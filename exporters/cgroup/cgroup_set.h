@@ -102,6 +102,7 @@ struct CgroupState {
   int64_t net_pid = 0;                    ///< the process whose network is reported, 0 = none yet
   bool net_own = false;                   ///< whether it has a network namespace of its own
   KeptFile net_dev;                       ///< /proc/<net_pid>/net/dev
+  KeptFile diskstats;                     ///< /proc/diskstats (the root, see ReadHostDisks)
   std::vector<IdFile> io;                 ///< /proc/<pid>/io per process (the I/O fallback), by pid
   std::vector<IdFile> threads;            ///< /proc/<tid>/task/<tid>/stat per thread, by tid
   std::optional<double> created_seconds;  ///< the cgroup directory's ctime, read once

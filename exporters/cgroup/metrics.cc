@@ -148,27 +148,30 @@ const std::vector<MetricRow>& MetricTable() {
        }},
       {{"container_fs_reads_bytes_total", MetricType::kCounter,
         "Cumulative count of bytes read (io.stat rbytes, blkio.throttle.io_service_bytes, or the "
-        "sum of /proc/<pid>/io read_bytes over the cgroup's processes).",
+        "sum of /proc/<pid>/io read_bytes over the cgroup's processes; for the root cgroup "
+        "/proc/diskstats of the host's disks).",
         "device"},
        [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
          EmitIo(f, l, s, &IoDevice::read_bytes, false);
        }},
       {{"container_fs_reads_total", MetricType::kCounter,
-        "Cumulative count of reads completed (io.stat rios or blkio.throttle.io_serviced).",
+        "Cumulative count of reads completed (io.stat rios or blkio.throttle.io_serviced; for the "
+        "root cgroup without them /proc/diskstats of the host's disks).",
         "device"},
        [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
          EmitIo(f, l, s, &IoDevice::reads, true);
        }},
       {{"container_fs_writes_bytes_total", MetricType::kCounter,
         "Cumulative count of bytes written (io.stat wbytes, blkio.throttle.io_service_bytes, or "
-        "the "
-        "sum of /proc/<pid>/io write_bytes over the cgroup's processes).",
+        "the sum of /proc/<pid>/io write_bytes over the cgroup's processes; for the root cgroup "
+        "/proc/diskstats of the host's disks).",
         "device"},
        [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
          EmitIo(f, l, s, &IoDevice::write_bytes, false);
        }},
       {{"container_fs_writes_total", MetricType::kCounter,
-        "Cumulative count of writes completed (io.stat wios or blkio.throttle.io_serviced).",
+        "Cumulative count of writes completed (io.stat wios or blkio.throttle.io_serviced; for the "
+        "root cgroup without them /proc/diskstats of the host's disks).",
         "device"},
        [](FamilyWriter& f, const LabelSet& l, const Stats& s) {
          EmitIo(f, l, s, &IoDevice::writes, true);

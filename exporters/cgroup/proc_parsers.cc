@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "exporters/cgroup/parse_util.h"
@@ -116,6 +117,77 @@ std::optional<ProcIo> ParseProcIo(std::string_view text) {
     return std::nullopt;
   }
   return ProcIo{*values[0], *values[1]};
+}
+
+namespace {
+
+// Whether `name` is `disk` plus a partition suffix: digits (sda1), or "p" and digits
+// (nvme0n1p1, mmcblk0p1).
+bool IsPartitionOf(std::string_view name, std::string_view disk) {
+  if (name.size() <= disk.size() || name.substr(0, disk.size()) != disk) {
+    return false;
+  }
+  std::string_view rest = name.substr(disk.size());
+  if (rest.front() == 'p' && rest.size() > 1) {
+    rest.remove_prefix(1);
+  }
+  return rest.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+bool IsVirtualBlockDevice(std::string_view name) {
+  for (std::string_view prefix : {"loop", "ram", "zram", "dm-", "md", "sr", "fd", "nbd"}) {
+    if (name.substr(0, prefix.size()) == prefix) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ParseDiskstatsInto(std::string_view text, std::vector<IoDevice>& disks) {
+  disks.clear();
+  std::vector<std::string_view> names;
+  bool ok = true;
+  ForEachLine(text, [&](std::string_view line) {
+    if (!ok || TrimSpace(line).empty()) {
+      return;
+    }
+    std::string_view rest = line;
+    const auto major = Number<uint32_t>(NextField(rest));
+    const auto minor = Number<uint32_t>(NextField(rest));
+    const std::string_view name = NextField(rest);
+    // reads completed, reads merged, sectors read, ms reading, writes completed, writes
+    // merged, sectors written (the first seven counters; later kernels add more).
+    std::optional<uint64_t> v[7];
+    for (auto& x : v) {
+      x = Number<uint64_t>(NextField(rest));
+    }
+    if (!major || !minor || name.empty() || !v[0] || !v[2] || !v[4] || !v[6]) {
+      ok = false;
+      return;
+    }
+    if (IsVirtualBlockDevice(name)) {
+      return;
+    }
+    names.push_back(name);
+    disks.push_back(IoDevice{*major, *minor, *v[2] * 512, *v[6] * 512, *v[0], *v[4]});
+  });
+  if (!ok) {
+    disks.clear();
+    return false;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < disks.size(); ++i) {
+    const bool partition = std::any_of(names.begin(), names.end(), [&](std::string_view disk) {
+      return IsPartitionOf(names[i], disk);
+    });
+    if (!partition) {
+      disks[kept++] = disks[i];
+    }
+  }
+  disks.resize(kept);
+  return true;
 }
 
 bool ParseNetDevInto(std::string_view text, std::vector<NetDevice>& devices) {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "exporters/cgroup/cgroup_parsers.h"
+
 namespace swarmscope::cgroup {
 
 /// /proc/<pid>/io: bytes the process (and its reaped children) made the storage layer
@@ -19,6 +21,13 @@ struct ProcIo {
   uint64_t write_bytes = 0;
 };
 std::optional<ProcIo> ParseProcIo(std::string_view text);
+
+/// /proc/diskstats, the host's block I/O, into `disks` (cleared first): the whole disks only
+/// (bytes from 512-byte sectors, reads and writes completed), so that nothing counts twice:
+/// partitions (a listed disk's name plus digits, or "p" and digits: sda1, nvme0n1p1) are in
+/// their disk's numbers, device-mapper and md devices in those of the disks under them, and
+/// loop, ram, zram, optical and floppy devices are no disks. False on a malformed line.
+bool ParseDiskstatsInto(std::string_view text, std::vector<IoDevice>& disks);
 
 /// One interface of /proc/<pid>/net/dev.
 struct NetDevice {

@@ -47,9 +47,13 @@ void CgroupReader::ReadProcesses(CgroupState& c, bool fallback_io) {
   }
   Stats& s = c.stats;
   s.processes = ids_.size();
-  // The root cgroup's processes are the host's: its network is the host's /proc/1/net/dev.
+  // The root cgroup's processes are the host's: its network is the host's /proc/1/net/dev,
+  // and its block I/O, where the cgroup files have none, the host's disks.
   if (c.path == "/") {
     ReadNetwork(c, 1);
+    if (fallback_io) {
+      ReadHostDisks(c);
+    }
     return;
   }
   if (ids_.empty()) {
@@ -94,6 +98,32 @@ void CgroupReader::ReadNetwork(CgroupState& c, int64_t pid) {
   std::erase_if(c.stats.net, [](const NetDevice& d) {
     return d.name == "lo" || d.name.rfind("veth", 0) == 0 || d.name.rfind("docker", 0) == 0;
   });
+}
+
+void CgroupReader::ReadHostDisks(CgroupState& c) {
+  // The kernel keeps v1 blkio numbers only for throttled devices on many hosts: the root
+  // cgroup (the whole host) then reports /proc/diskstats, as cAdvisor does for it.
+  const ReadStatus status = files_.Read(
+      c.diskstats, ProcRoot(),
+      [&](std::string& path) {
+        if (ProcRoot() < 0) {
+          path += procfs_;
+          path += '/';
+        }
+        path += "diskstats";
+      },
+      FileShape::kRecords, buffer_);
+  if (status != ReadStatus::kOk) {
+    return;  // no data
+  }
+  if (!ParseDiskstatsInto(buffer_.text(), c.stats.io)) {
+    MalformedProc(procfs_ + "/diskstats", "unexpected line");
+    return;
+  }
+  if (!c.stats.io.empty()) {
+    c.stats.io_known = true;
+    c.stats.io_ops_known = true;
+  }
 }
 
 void CgroupReader::ReadProcIo(CgroupState& c) {

@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "collector/http_routes.h"
+#include "exporters/docker/engine_relay.h"
 #include "exporters/docker/metrics.h"
 #include "exporters/docker/sync.h"
 
@@ -15,7 +17,14 @@ class DockerExporter : public Exporter {
       : node_(deps.node),
         label_keys_(o.labels),
         sync_(std::move(api), SyncOptions{o.resync_interval, o.swarm_poll_interval, o.host},
-              deps.node, deps.inventory, deps.errors, deps.log) {
+              deps.node, deps.inventory, deps.errors, deps.log),
+        relay_(std::make_shared<EngineMetricsRelay>(o.engine_metrics_url.text, o.timeout,
+                                                    deps.errors)) {
+    // The route shares the relay: the table may outlive this exporter.
+    deps.routes.Add(std::string(kEngineMetricsPath),
+                    Route{"engine", [relay = relay_](std::chrono::steady_clock::time_point d) {
+                            return relay->Answer(d);
+                          }});
     deps.tasks.Spawn("events", [this](std::stop_token stop) { sync_.RunEvents(stop); });
     deps.tasks.Spawn("swarm", [this](std::stop_token stop) { sync_.RunSwarm(stop); });
   }
@@ -44,6 +53,7 @@ class DockerExporter : public Exporter {
   NodeRole& node_;
   std::vector<std::string> label_keys_;
   Sync sync_;
+  std::shared_ptr<EngineMetricsRelay> relay_;
 };
 
 }  // namespace
@@ -63,7 +73,12 @@ ExporterSpec DockerExporterSpec(ApiFactory api) {
            "read.")
       .Add(&DockerOptions::labels, "labels",
            "Comma-separated Docker labels exported as container_label_<key> on "
-           "docker_container_info.");
+           "docker_container_info.")
+      .Add(&DockerOptions::engine_metrics_url, "engine-metrics-url",
+           "dockerd's own metrics endpoint (its metrics-addr, e.g. "
+           "http://127.0.0.1:9323/metrics), relayed on /engine/metrics as swarmprom's "
+           "dockerd-exporter did: one GET per request, within --docker.timeout and 8 MiB; 503 "
+           "when dockerd does not answer. Empty: no relay (/engine/metrics answers 404).");
   return DefineExporter(
       "docker",
       "containers, health, restarts, OOM kills and the engine from the Docker socket (GET only)",

@@ -17,6 +17,8 @@ struct DockerOptions {
   std::chrono::milliseconds resync_interval{std::chrono::minutes(5)};
   std::chrono::milliseconds swarm_poll_interval{std::chrono::seconds(5)};
   std::vector<std::string> labels = ParseList(kDefaultSwarmLabels);
+  /// dockerd's own metrics endpoint, relayed on /engine/metrics; empty: no relay.
+  HttpUrl engine_metrics_url;
 };
 
 /// The exporter table row for the docker exporter. `api`, for tests, replaces the real

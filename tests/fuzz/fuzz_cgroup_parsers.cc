@@ -65,6 +65,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     __builtin_trap();
   }
   (void)ParseProcIo(in);
+  std::vector<IoDevice> disks(2);
+  if (!ParseDiskstatsInto(in, disks) && !disks.empty()) {
+    __builtin_trap();  // a malformed file leaves no half list behind
+  }
   std::vector<NetDevice> net(2);
   (void)ParseNetDevInto(in, net);
   TaskStates states;

@@ -10,6 +10,8 @@
 # DOCKERD_ADVERTISE_ADDR (default 127.0.0.1): the swarm's advertise and listen address, which
 # is the node's address that Prometheus' node discovery gives (a container cannot reach the
 # host at 127.0.0.1).
+# DOCKERD_METRICS_ADDR (default: none): dockerd's --metrics-addr, e.g. 127.0.0.1:PORT, where
+# dockerd serves its own metrics (read through swarmscope's /engine/metrics relay).
 set -euo pipefail
 cmd=${1:?usage: $0 start|stop|restart|halt|resume DIR}
 dir=${2:?usage: $0 start|stop|restart|halt|resume DIR}
@@ -25,6 +27,7 @@ start_daemon() {
     --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
     -H "unix://$sock" --dns 127.0.0.1 --ip6tables=false \
     --cgroup-parent /swarmscope-test-docker \
+    ${DOCKERD_METRICS_ADDR:+--metrics-addr "$DOCKERD_METRICS_ADDR"} \
     >>"$dir/dockerd.log" 2>&1 </dev/null &
   for _ in $(seq 200); do
     ping && return 0

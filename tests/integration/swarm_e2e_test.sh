@@ -52,7 +52,9 @@ ip addr add "$node_addr/24" dev "$link"
 ip link set "$link" up
 ip link set ssk-e2e1 up
 
-eval "export $(DOCKERD_ADVERTISE_ADDR=$node_addr bash "$here/dockerd.sh" start "$dk")"
+engine_metrics_port=$(free_port)  # dockerd's own metrics, relayed by swarmscope
+eval "export $(DOCKERD_ADVERTISE_ADDR=$node_addr DOCKERD_METRICS_ADDR=127.0.0.1:$engine_metrics_port \
+  bash "$here/dockerd.sh" start "$dk")"
 ok "dockerd with a single-node swarm is up (advertising $node_addr)"
 hostname=$($docker_cli info --format '{{.Name}}')
 
@@ -70,7 +72,8 @@ export COLLECTOR_IMAGE=swarmscope:e2e \
   CGROUP_PARENTS=/swarmscope-test-docker DOCKER_SOCKET="$dk/docker.sock" \
   PROMETHEUS_IMAGE=swarmscope-test/prometheus:deb ALERTMANAGER_IMAGE=swarmscope-test/alertmanager:deb \
   NODE_EXPORTER_IMAGE=swarmscope-test/node-exporter:deb ENDPOINT_MODE=dnsrr PUBLISH_MODE=host \
-  PROMETHEUS_PORT=$prom_port ALERTMANAGER_PORT=$(free_port)
+  PROMETHEUS_PORT=$prom_port ALERTMANAGER_PORT=$(free_port) \
+  DOCKERD_METRICS_URL=http://127.0.0.1:$engine_metrics_port/metrics
 prom="http://127.0.0.1:$prom_port"
 
 # keepalived: one file for every node, the lines of this node selected by its host name
@@ -178,6 +181,9 @@ wait_prom "node_meta joins node-exporter series to the node's name ($hostname)" 
 wait_prom "swarmprom's join on(instance) of node-exporter series to node_meta, and its /rootfs disk" 60 \
   "$(query 'sum by (node_name) ((node_filesystem_size_bytes{mountpoint="/rootfs"} - node_filesystem_free_bytes{mountpoint="/rootfs"}) * on(instance) group_left(node_name) node_meta) > 0 and on(node_name) (node_load1 * on(instance) group_left(node_name) node_meta)')" \
   "len(r) == $nodes and all(m.get('node_name') == '$hostname' for m, _ in r)"
+python3 "$repo/tests/swarmprom/check.py" --prometheus "$prom" --timeout 120 &&
+  ok "swarmprom's dashboard and alert queries (tests/swarmprom/queries.json) return data, but the listed exceptions" ||
+  fail "swarmprom's queries that return nothing or fail are listed above"
 wait_prom "each cluster series is scraped once (one collector, on one network)" 30 \
   "$(query 'count by (service_name) (docker_swarm_service_desired_tasks) > 1 or on() absent(docker_swarm_service_desired_tasks)')" \
   'r == []'

@@ -14,6 +14,7 @@
 #include "collector/config.h"
 #include "collector/container_inventory.h"
 #include "collector/exporter.h"
+#include "collector/http_routes.h"
 #include "collector/node_role.h"
 #include "collector/self_metrics.h"
 
@@ -44,6 +45,8 @@ class ExporterHarness {
   const ParseOutcome& parsed() const { return parsed_; }
   ContainerInventory& inventory() { return inventory_; }
   NodeRole& node() { return *node_; }
+  /// The paths the exporter registered (e.g. the docker exporter's /engine/metrics).
+  HttpRoutes& routes() { return routes_; }
   SelfMetrics& self() { return self_; }
   Tasks& tasks() { return *tasks_; }
 
@@ -55,7 +58,7 @@ class ExporterHarness {
       tasks_ = std::make_unique<Tasks>(name, errors);
       deps_ = std::make_unique<ExporterDeps>(
           ExporterDeps{parsed_.config, parsed_.config.OptionsOf(name), log_, inventory_,
-                       self_.registry(), *node_, errors, *tasks_});
+                       self_.registry(), *node_, errors, *tasks_, routes_});
       exporter_ = spec_.create(*deps_);
     }
     return *exporter_;
@@ -96,6 +99,7 @@ class ExporterHarness {
   SelfMetrics self_{log_};
   ContainerInventory inventory_;
   std::unique_ptr<NodeRole> node_;
+  HttpRoutes routes_;
   std::unique_ptr<Tasks> tasks_;
   std::unique_ptr<ExporterDeps> deps_;
   std::unique_ptr<Exporter> exporter_;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "collector/exporter_host.h"
+#include "collector/http_routes.h"
 #include "collector/node_role.h"
 #include "collector/scraper.h"
 #include "tests/support/exposition_parser.h"
@@ -181,8 +182,9 @@ TEST(ExporterHost, AFactoryThatThrowsIsRetriedAndReportsItsReason) {
   const ParseOutcome parsed = ParseCommandLine(1, argv, envp, FlagsOf(specs));
   ContainerInventory inventory;
   NodeRole node("", "", ClusterMetrics::kLeader);
+  HttpRoutes routes;
   ExporterHost host(self, log);
-  host.AddEnabled(specs, SharedDeps{parsed.config, log, inventory, self.registry(), node});
+  host.AddEnabled(specs, SharedDeps{parsed.config, log, inventory, self.registry(), node, routes});
   std::string reason;
   EXPECT_EQ(host.Get(0, &reason), nullptr);
   EXPECT_EQ(reason, "starting");

@@ -177,6 +177,60 @@ TEST(CgroupExporter, TimestampsOnlyBehindTheFlag) {
   EXPECT_TRUE(testing::FindSample(stamped, "container_memory_rss", {{"id", "/"}})->timestamp_ms);
 }
 
+// --cgroup.id=docker: the systemd driver's /system.slice/docker-<id>.scope is labelled
+// /docker/<id> (swarmprom's id=~"/docker/.*"), every value and other label unchanged, the
+// root still "/"; the default keeps cAdvisor's cgroup path.
+TEST(CgroupExporter, DockerIdsWhateverTheDriver) {
+  const std::string tree = kFixtures + "/v2-systemd";
+  const std::string d = "dddd444444444444444444444444444444444444444444444444444444444444";
+  Scraper by_path(tree);
+  Scraper by_docker(tree, {"--cgroup.id=docker"});
+  FillInventory(by_path.inventory());
+  FillInventory(by_docker.inventory());
+  const std::string path_out = Normalize(by_path.Scrape().first);
+  const std::string docker_out = Normalize(by_docker.Scrape().first);
+  auto ids = [](const std::string& text) {
+    std::set<std::string> out;
+    for (const auto& [name, family] : Parse(text).families) {
+      for (const auto& sample : family.samples) {
+        out.insert(sample.labels.at("id"));
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(ids(path_out), (std::set<std::string>{"/", "/system.slice/docker-" + kC + ".scope",
+                                                  "/system.slice/docker-" + d + ".scope"}));
+  EXPECT_EQ(ids(docker_out), (std::set<std::string>{"/", "/docker/" + kC, "/docker/" + d}));
+  const std::regex scope(R"(id="/system\.slice/docker-([0-9a-f]{64})\.scope")");
+  EXPECT_EQ(std::regex_replace(path_out, scope, R"(id="/docker/$1")"), docker_out);
+  // The labels are rendered once and kept: a second scrape writes the same.
+  EXPECT_EQ(Normalize(by_docker.Scrape().first), docker_out);
+  // The inventory's labels ride along as before.
+  EXPECT_EQ(
+      testing::FindSample(Parse(docker_out), "container_memory_rss", {{"id", "/docker/" + kC}})
+          ->labels.at("name"),
+      "shop_db.1.q1w2e3r4t5y6u7i8");
+}
+
+TEST(CgroupExporter, IdFlagTakesPathOrDockerOnly) {
+  const std::vector<ExporterSpec> specs = {CgroupExporterSpec()};
+  const char* envp[] = {nullptr};
+  for (const char* ok : {"--cgroup.id=path", "--cgroup.id=docker"}) {
+    const char* argv[] = {"swarmscope", ok};
+    EXPECT_EQ(ParseCommandLine(2, argv, envp, FlagsOf(specs)).action, ParseOutcome::Action::kRun)
+        << ok;
+  }
+  const char* argv[] = {"swarmscope", "--cgroup.id=systemd"};
+  const ParseOutcome bad = ParseCommandLine(2, argv, envp, FlagsOf(specs));
+  EXPECT_EQ(bad.action, ParseOutcome::Action::kError);
+  EXPECT_NE(bad.message.find("--cgroup.id"), std::string::npos) << bad.message;
+  EXPECT_NE(bad.message.find("path, docker"), std::string::npos) << bad.message;
+  const char* env_bad[] = {"SWARMSCOPE_CGROUP_ID=cgroupfs", nullptr};
+  const char* plain[] = {"swarmscope"};
+  EXPECT_EQ(ParseCommandLine(1, plain, env_bad, FlagsOf(specs)).action,
+            ParseOutcome::Action::kError);
+}
+
 TEST(CgroupExporter, FlagsAreNamedAfterTheExporter) {
   const std::vector<ExporterSpec> specs = {CgroupExporterSpec()};
   std::set<std::string> names;
@@ -185,7 +239,7 @@ TEST(CgroupExporter, FlagsAreNamedAfterTheExporter) {
     names.insert(f.name);
   }
   EXPECT_EQ(names, (std::set<std::string>{"cgroup.parents", "cgroup.labels", "cgroup.timestamps",
-                                          "cgroup.limits-refresh-interval"}));
+                                          "cgroup.limits-refresh-interval", "cgroup.id"}));
   const char* argv[] = {"swarmscope", "--collector.cgroup.timestamps"};
   const char* envp[] = {nullptr};
   EXPECT_EQ(ParseCommandLine(2, argv, envp, FlagsOf(specs)).action, ParseOutcome::Action::kError);

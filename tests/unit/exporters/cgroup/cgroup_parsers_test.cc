@@ -158,6 +158,47 @@ TEST(CgroupParsers, ContainerIds) {
   EXPECT_EQ(SanitizeLabelName("com.docker.swarm.service-name"), "com_docker_swarm_service_name");
 }
 
+// A line of /proc/diskstats as Linux 6.x writes it (20 counters after the name).
+std::string DiskLine(int major, int minor, const std::string& name, int reads, int sectors_read,
+                     int writes, int sectors_written) {
+  return "   " + std::to_string(major) + "       " + std::to_string(minor) + " " + name + " " +
+         std::to_string(reads) + " 7 " + std::to_string(sectors_read) + " 40 " +
+         std::to_string(writes) + " 3 " + std::to_string(sectors_written) +
+         " 90 0 120 130 0 0 0 0 11 12 0 0\n";
+}
+
+TEST(CgroupProcParsers, DiskstatsWholeDisksOnly) {
+  const std::string text = DiskLine(7, 0, "loop0", 50, 100, 0, 0) +        // no disk
+                           DiskLine(8, 0, "sda", 1000, 8000, 500, 4000) +  // a disk
+                           DiskLine(8, 1, "sda1", 900, 7000, 400, 3000) +  // its partition
+                           DiskLine(259, 0, "nvme0n1", 20, 160, 10, 80) +
+                           DiskLine(259, 1, "nvme0n1p1", 19, 150, 9, 70) +
+                           DiskLine(253, 0, "dm-0", 800, 6000, 300, 2000) +  // on sda1
+                           DiskLine(252, 16, "vdb", 3, 24, 2, 16) +          // no partitions
+                           DiskLine(9, 0, "md0", 1, 8, 1, 8) + DiskLine(11, 0, "sr0", 1, 8, 0, 0);
+  std::vector<IoDevice> disks(9);  // reused: cleared first
+  ASSERT_TRUE(ParseDiskstatsInto(text, disks));
+  ASSERT_EQ(disks.size(), 3u);
+  EXPECT_EQ(disks[0].major, 8u);
+  EXPECT_EQ(disks[0].minor, 0u);
+  EXPECT_EQ(disks[0].reads, 1000u);
+  EXPECT_EQ(disks[0].writes, 500u);
+  EXPECT_EQ(disks[0].read_bytes, 8000u * 512);
+  EXPECT_EQ(disks[0].write_bytes, 4000u * 512);
+  EXPECT_EQ(disks[1].major, 259u);
+  EXPECT_EQ(disks[1].minor, 0u);
+  EXPECT_EQ(disks[2].minor, 16u);
+  EXPECT_EQ(disks[2].read_bytes, 24u * 512);
+  // Kernels before 4.18 write 11 counters: enough.
+  ASSERT_TRUE(ParseDiskstatsInto("   8 0 sda 1 2 3 4 5 6 7 8 9 10 11\n", disks));
+  EXPECT_EQ(disks.size(), 1u);
+  EXPECT_TRUE(ParseDiskstatsInto("", disks));
+  EXPECT_TRUE(disks.empty());
+  EXPECT_FALSE(ParseDiskstatsInto("   8 0 sda 1 2 x\n", disks));
+  EXPECT_TRUE(disks.empty());
+  EXPECT_FALSE(ParseDiskstatsInto("garbage\n", disks));
+}
+
 TEST(CgroupProcParsers, IoAndNetDev) {
   EXPECT_EQ(ParseProcIo("rchar: 5\nread_bytes: 10\nwrite_bytes: 20\n")->write_bytes, 20u);
   EXPECT_FALSE(ParseProcIo("rchar: 5\n"));

@@ -134,6 +134,74 @@ TEST_F(CgroupTree, LabelsFollowTheInventory) {
       testing::FindSample(e, "container_memory_rss", {{"id", "/docker/" + kB}})->labels.size(), 1u);
 }
 
+// dockerd's --cgroup-parent (the tests' dockerd uses /swarmscope-test-docker): the cgroup
+// path by default, and with --cgroup.id=docker exactly the output of the /docker tree.
+TEST_F(CgroupTree, DockerIdsWhateverTheCgroupParent) {
+  Copy("v1");
+  for (const auto& controller : fs::directory_iterator(root_ + "/sys/fs/cgroup")) {
+    fs::rename(controller.path() / "docker", controller.path() / "swarmscope-test-docker");
+  }
+  Scraper by_path(root_, {"--cgroup.parents=/swarmscope-test-docker"});
+  FillInventory(by_path.inventory());
+  auto e = Parse(by_path.Scrape().first);
+  EXPECT_NE(
+      testing::FindSample(e, "container_memory_rss", {{"id", "/swarmscope-test-docker/" + kA}}),
+      nullptr);
+  EXPECT_EQ(testing::FindSample(e, "container_memory_rss", {{"id", "/docker/" + kA}}), nullptr);
+
+  Scraper h(root_, {"--cgroup.parents=/swarmscope-test-docker", "--cgroup.id=docker"});
+  FillInventory(h.inventory());
+  const std::string golden = ReadAll(kSource + "/tests/golden/cgroup_v1.prom");
+  EXPECT_EQ(Normalize(h.Scrape().first), golden);
+  // Relabelled when the inventory changes, still in the docker form.
+  ContainerInfo web = Web();
+  web.name = "shop_web.2.zzzz";
+  h.inventory().Upsert(web);
+  e = Parse(h.Scrape().first);
+  EXPECT_EQ(
+      testing::FindSample(e, "container_memory_rss", {{"id", "/docker/" + kA}})->labels.at("name"),
+      "shop_web.2.zzzz");
+}
+
+// A v1 host whose kernel keeps no blkio numbers (no device in the root's throttle files, as
+// the test machines): the root cgroup reports the host's disks from /proc/diskstats, the
+// containers are unchanged; malformed, it is reported and left out.
+TEST_F(CgroupTree, RootBlockIoFromDiskstatsWithoutBlkioNumbers) {
+  Copy("v1");
+  const std::string before = ReadAll(kSource + "/tests/golden/cgroup_v1.prom");
+  Write("proc/diskstats",
+        "   8       0 vda 1200 3 9600 50 700 4 5600 60 0 100 110 0 0 0 0 0 0\n"
+        "   8       1 vda1 1100 3 8800 50 650 4 5200 60 0 100 110 0 0 0 0 0 0\n"
+        "   7       0 loop0 9 0 72 1 0 0 0 0 0 1 1 0 0 0 0 0 0\n");
+  Scraper h(root_);
+  FillInventory(h.inventory());
+  auto [out, ok] = h.Scrape();
+  ASSERT_TRUE(ok);
+  auto e = Parse(out);
+  EXPECT_EQ(Value(e, "container_fs_reads_total", {{"id", "/"}, {"device", "8:0"}}), 1200);
+  EXPECT_EQ(Value(e, "container_fs_writes_total", {{"id", "/"}, {"device", "8:0"}}), 700);
+  EXPECT_EQ(Value(e, "container_fs_reads_bytes_total", {{"id", "/"}, {"device", "8:0"}}),
+            9600.0 * 512);
+  EXPECT_EQ(Value(e, "container_fs_writes_bytes_total", {{"id", "/"}, {"device", "8:0"}}),
+            5600.0 * 512);
+  EXPECT_EQ(testing::FindSample(e, "container_fs_reads_total", {{"device", "8:1"}}), nullptr);
+  EXPECT_EQ(testing::FindSample(e, "container_fs_reads_total", {{"device", "7:0"}}), nullptr);
+  // Only the root: the containers have no operation counts on such a host.
+  EXPECT_EQ(testing::FindSample(e, "container_fs_reads_total", {{"id", "/docker/" + kA}}), nullptr);
+  // Read again from the kept descriptor.
+  Write("proc/diskstats", "   8       0 vda 1300 3 9600 50 700 4 5600 60 0 100 110\n");
+  e = Parse(h.Scrape().first);
+  EXPECT_EQ(Value(e, "container_fs_reads_total", {{"id", "/"}, {"device", "8:0"}}), 1300);
+  EXPECT_EQ(h.Errors("malformed_file"), 0);
+  Write("proc/diskstats", "   8       0 vda 1300 x\n");
+  e = Parse(h.Scrape().first);
+  EXPECT_EQ(testing::FindSample(e, "container_fs_reads_total", {{"id", "/"}}), nullptr);
+  EXPECT_EQ(h.Errors("malformed_file"), 1);
+  // Without the file (the fixture as captured): the golden output.
+  fs::remove(root_ + "/proc/diskstats");
+  EXPECT_EQ(Normalize(h.Scrape().first), before);
+}
+
 TEST_F(CgroupTree, TaskStatesCountEveryState) {
   Copy("v2-systemd");
   const std::string dir = "sys/fs/cgroup/system.slice/docker-" + kC + ".scope";

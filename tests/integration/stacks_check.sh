@@ -388,6 +388,45 @@ mutate "$WORK/t/traefik-certs.yml" "$WORK/t/bad-certs.yml" "svc('traefik')['secr
 must_fail "a default certificate whose key traefik does not mount (traefik_check)" traefik_check "$WORK/t/bad-certs.yml"
 grep -q "keyFile /run/secrets/tls.key is not a secret or config of traefik" "$WORK/out" || fail "traefik_check: $(cat "$WORK/out")"
 
+# Prometheus' label discovery (the job swarm-tasks of prometheus.yml) keeps only the tasks on
+# the network its relabelling names: every service of the merged stacks that asks to be
+# scraped (prometheus.io/scrape) has to be on it, with a prometheus.io/port.
+scrape_networks_check() {  # scrape_networks_check PROMETHEUS.yml MERGED.yml...
+  python3 - "$@" <<'PY'
+import re, sys, yaml
+prom = yaml.safe_load(open(sys.argv[1]))
+job = next(j for j in prom["scrape_configs"] if j["job_name"] == "swarm-tasks")
+keep = [r for r in job["relabel_configs"]
+        if r.get("source_labels") == ["__meta_dockerswarm_network_name"] and r.get("action") == "keep"]
+if len(keep) != 1:
+    sys.exit("swarm-tasks: no single keep on __meta_dockerswarm_network_name")
+rx = re.compile(keep[0]["regex"])
+errors, seen = [], 0
+for path in sys.argv[2:]:
+    doc = yaml.safe_load(open(path))
+    for name, svc in doc["services"].items():
+        labels = (svc.get("deploy") or {}).get("labels") or {}
+        if labels.get("prometheus.io/scrape") != "true":
+            continue
+        seen += 1
+        nets = {(doc.get("networks") or {}).get(k, {}).get("name") or k for k in svc.get("networks") or {}}
+        if not any(rx.fullmatch(n) for n in nets):
+            errors.append(f"{path}: {name} asks to be scraped but is on no network Prometheus keeps "
+                          f"({keep[0]['regex']}): {sorted(nets)}")
+        if not str(labels.get("prometheus.io/port", "")).isdigit():
+            errors.append(f"{path}: {name} asks to be scraped without a prometheus.io/port")
+print("\n".join(errors) or f"{seen} scraped services on Prometheus' network")
+sys.exit(1 if errors else 0)
+PY
+}
+merged stacks/monitoring "$WORK/t/monitoring-base.yml" docker-stack.yml grafana.yml
+scrape_networks_check stacks/monitoring/prometheus/prometheus.yml "$WORK/t/traefik.yml" "$WORK/t/registry.yml" \
+  "$WORK/t/monitoring.yml" "$WORK/t/monitoring-base.yml" >"$WORK/out" || fail "$(cat "$WORK/out")"
+ok "every service with prometheus.io/scrape (traefik, registry, monitoring) is on the network Prometheus' swarm-tasks job keeps: $(cat "$WORK/out")"
+mutate "$WORK/t/registry.yml" "$WORK/t/bad.yml" "del svc('registry')['networks']['monitoring']"
+must_fail "a scraped service off Prometheus' network" scrape_networks_check stacks/monitoring/prometheus/prometheus.yml "$WORK/t/bad.yml"
+grep -q "registry asks to be scraped but is on no network Prometheus keeps" "$WORK/out" || fail "scrape_networks_check: $(cat "$WORK/out")"
+
 # No private key, password hash, token or literal password in the repository (all files git
 # has or would add), tests/stacks/secret_scan.py; then a repository with each of them, made
 # here at run time so that no file of this repository holds one.

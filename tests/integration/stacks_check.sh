@@ -445,6 +445,14 @@ openssl genpkey -algorithm ed25519 -out "$WORK/test.key" 2>/dev/null
 secret_rejects "a private key" private-key stacks/traefik/tls.key "$(cat "$WORK/test.key")"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/rsa.key" -out "$WORK/rsa.crt" -subj /CN=test -days 1 2>/dev/null
 secret_rejects "an RSA private key in a PEM bundle" private-key certs/bundle.pem "$(cat "$WORK/rsa.crt" "$WORK/rsa.key")"
+# Committed once, removed by the next commit: still in every clone's history.
+rm -rf "$WORK/secrets" && git init -q "$WORK/secrets"
+printf '%s\n' "$(cat "$WORK/test.key")" >"$WORK/secrets/old.pem"
+git -C "$WORK/secrets" add -A && git -C "$WORK/secrets" -c user.name=t -c user.email=t@t commit -qm key
+git -C "$WORK/secrets" rm -q old.pem && git -C "$WORK/secrets" -c user.name=t -c user.email=t@t commit -qm "no key"
+[ ! -e "$WORK/secrets/old.pem" ] || fail "old.pem still in the work tree"
+must_fail "a repository whose history has a private key (secret_scan)" python3 tests/stacks/secret_scan.py "$WORK/secrets"
+grep -qE '^old.pem:[0-9a-f]{12}:1: private-key$' "$WORK/out" || fail "secret_scan: $(cat "$WORK/out")"
 secret_rejects "a bcrypt htpasswd line" bcrypt-hash users.htpasswd "$(htpasswd -nbB alice "$(openssl rand -hex 12)")"
 secret_rejects "an apr1 htpasswd line in a label" md5-crypt-hash stack.yml \
   "        traefik.http.middlewares.a.basicauth.users: \"$(htpasswd -nbm alice "$(openssl rand -hex 12)")\""

@@ -4,8 +4,10 @@
     secret_scan.py REPO [--allowlist FILE]
 
 Scans every file git has or would add (`git ls-files -co --exclude-standard`: the tracked
-ones and the new ones a `git add -A` would commit), text files only. A hit is printed as
-PATH:LINE: RULE and makes the exit status 1, unless the allowlist names it.
+ones and the new ones a `git add -A` would commit), text files only, and every line any
+commit reachable from a ref added (`git log --all -p`). A hit is printed as PATH:LINE: RULE
+(PATH:COMMIT:LINE: RULE in the history) and makes the exit status 1, unless the allowlist
+names it.
 
 The allowlist has one entry a line, `PATH RULE  # why`; the reason is required, and an entry
 that matches nothing is an error too (a stale exception hides the next real one).
@@ -55,17 +57,40 @@ def scan(repo):
             continue  # a submodule, or deleted in the work tree
         if b"\0" in data:
             continue
-        text = data.decode("utf-8", "replace")
-        config = bool(CONFIG_FILE.search(path))
-        for number, line in enumerate(text.splitlines(), 1):
-            for name, rx in RULES:
-                if rx.search(line):
-                    hits.append((path, number, name))
-            if config:
-                m = PASSWORD_KEY.match(line)
-                if m and not SAFE_VALUE.match(m.group(3)) and not m.group(1).lower().endswith(("_file", "file")):
-                    hits.append((path, number, "literal-password"))
+        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+            hits += [(path, number, rule) for rule in line_hits(path, line)]
     return hits
+
+
+def scan_history(repo):
+    """The lines every commit reachable from a ref added: a secret that was committed once
+    stays in the history (and in every clone) after a later commit removes it."""
+    log = subprocess.run(["git", "-C", repo, "log", "--all", "-p", "--no-color", "--no-ext-diff",
+                          "--format=commit %H"], check=True, capture_output=True).stdout
+    hits, commit, path, number = [], "", "", 0
+    for line in log.decode("utf-8", "replace").splitlines():
+        if line.startswith("commit "):
+            commit = line[7:19]
+        elif line.startswith("+++ "):
+            path = line[6:] if line.startswith("+++ b/") else ""
+        elif line.startswith("@@"):
+            m = re.search(r"\+(\d+)", line)
+            number = int(m.group(1)) - 1 if m else 0
+        elif line.startswith("+") and path:
+            number += 1
+            hits += [(path, f"{commit}:{number}", rule) for rule in line_hits(path, line[1:])]
+        elif line.startswith(" "):
+            number += 1
+    return hits
+
+
+def line_hits(path, line):
+    rules = [name for name, rx in RULES if rx.search(line)]
+    if CONFIG_FILE.search(path):
+        m = PASSWORD_KEY.match(line)
+        if m and not SAFE_VALUE.match(m.group(3)) and not m.group(1).lower().endswith(("_file", "file")):
+            rules.append("literal-password")
+    return rules
 
 
 def load_allowlist(path):
@@ -93,7 +118,7 @@ def main(argv):
     elif len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    hits = scan(repo)
+    hits = scan(repo) + scan_history(repo)
     for path, number, rule in hits:
         if (path, rule) in allow:
             allow[(path, rule)] += 1
@@ -104,7 +129,10 @@ def main(argv):
         print(e)
     if errors:
         return 1
-    print(f"secret_scan: {len(files(repo))} files, no secret ({sum(allow.values())} allowlisted)")
+    commits = subprocess.run(["git", "-C", repo, "rev-list", "--all", "--count"], capture_output=True,
+                             text=True).stdout.strip() or "0"
+    print(f"secret_scan: {len(files(repo))} files and {commits} commits, no secret "
+          f"({sum(allow.values())} allowlisted)")
     return 0
 
 

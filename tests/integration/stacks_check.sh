@@ -313,7 +313,7 @@ traefik_rejects "undefined TLS options" "undefined TLS options 'modern@file'" re
 for rule in 'Host(`a.example.com`' 'Host(`a.example.com`) &&' 'Host(a.example.com)' 'Host(`a.example.com`, `b.example.com`)' \
   'HostHeader(`a.example.com`)' 'Host(``)' 'Host(`https://a.example.com`)' 'PathPrefix(`v2`)' 'Method(`FETCH`)' \
   'ClientIP(`10.0.0.300`)' 'Header(`X-A`)' 'HostRegexp(`(a`)' 'Host(`a`) Host(`b`)' '!(Host(`a`)' 'Query(`a`, `b`, `c`)' \
-  'Host(`a`) & Path(`/`)' 'Host(`a`) || ()'; do
+  'Host(`a`) & Path(`/`)' 'Host(`a`) || ()' 'Query(`a=b`)' "Host('a')"; do
   printf '%s' "$rule" >"$WORK/t/rule"
   traefik_rejects "the rule $rule" "router registry: rule .* does not parse" registry \
     "$R['traefik.http.routers.registry.rule'] = open('$WORK/t/rule').read()"
@@ -336,6 +336,8 @@ traefik_rejects "a v1 backend label" "traefik.backend.loadbalancer.swarm: a trae
 traefik_rejects "a v1 port label" "traefik.port: a traefik v1 label" registry "$R['traefik.port'] = '5000'"
 traefik_rejects "a v2 docker network label" "traefik.docker.network: a v2 docker-provider label" registry \
   "$R['traefik.docker.network'] = $R.pop('traefik.swarm.network')"
+traefik_rejects "a router name with @" "router registry@swarm: @ is not allowed in a router's name" registry \
+  "$R['traefik.http.routers.registry@swarm.rule'] = $R.pop('traefik.http.routers.registry.rule')"
 traefik_rejects "an unknown router option" "unknown router option 'entrypoint'" registry \
   "$R['traefik.http.routers.registry.entrypoint'] = $R.pop('traefik.http.routers.registry.entrypoints')"
 traefik_rejects "traefik labels without traefik.enable" "registry/registry: traefik labels without traefik.enable=true" registry \

@@ -55,8 +55,8 @@ OLD_LABELS = [
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"}
 # v3 matchers: name -> allowed numbers of arguments.
 MATCHERS = {"Host": {1}, "HostRegexp": {1}, "Path": {1}, "PathPrefix": {1}, "PathRegexp": {1},
-            "Method": {1}, "Header": {2}, "HeaderRegexp": {2}, "Query": {1, 2},
-            "QueryRegexp": {1, 2}, "ClientIP": {1}}
+            "Method": {1}, "Header": {2}, "HeaderRegexp": {2}, "Query": {2},
+            "QueryRegexp": {2}, "ClientIP": {1}}
 
 
 class RuleError(Exception):
@@ -477,6 +477,8 @@ class Checker:
             self.check_router(f"{where} router {name}", opts, own_services)
 
     def check_router(self, where, opts, own_services):
+        if "@" in where.rsplit(" ", 1)[-1]:
+            self.error(where, "@ is not allowed in a router's name (it separates the provider)")
         if "rule" not in opts:
             self.error(where, "no rule")
         else:

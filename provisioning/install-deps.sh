@@ -22,6 +22,7 @@ test_pkgs=(
   apache2-utils openssl             # htpasswd files and certificates (tests/integration/registry_test.sh)
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-mgr-modules-core  # a real test cluster
   keepalived nftables               # real VRRP in network namespaces (tests/keepalived/lab.sh)
+  nodejs npm                        # tests/dashboards/schema_check.sh (npm @grafana/schema, typescript)
 )
 
 mode=${1:-build}
@@ -32,9 +33,14 @@ case "$mode" in
   *) echo "usage: $0 build|test|packages PKG..." >&2; exit 2 ;;
 esac
 
+# A package counts as there when it is installed, or when an installed package provides it
+# (a Node.js build that ships npm provides npm, and conflicts with Debian's).
+provided=" $(dpkg-query -W -f='${db:Status-Abbrev}|${Provides}\n' 2>/dev/null |
+  sed -n 's/^ii *|//p' | tr ',' '\n' | sed -E 's/\(.*\)//; s/^ +| +$//g' | tr '\n' ' ') "
 missing=()
 for p in "${wanted[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' &&
+    [[ "$provided" != *" $p "* ]]; then
     missing+=("$p")
   fi
 done

@@ -201,8 +201,10 @@ def override(field, **props):
 
 
 def query_var(name, label, query, *, multi=True, include_all=True, all_value=".*", regex=""):
-    """A variable read from Prometheus (label_values(...), query_result(...))."""
-    return {
+    """A variable read from Prometheus (label_values(...), query_result(...)). Without "All",
+    no allValue and no current (Grafana takes the first value): @grafana/schema types
+    allValue as a string and current as {text, value} (tests/dashboards/schema_check.sh)."""
+    var = {
         "type": "query",
         "name": name,
         "label": label,
@@ -215,11 +217,13 @@ def query_var(name, label, query, *, multi=True, include_all=True, all_value=".*
         "sort": 1,
         "multi": multi,
         "includeAll": include_all,
-        "allValue": all_value if include_all else None,
-        "current": {"selected": True, "text": ["All"], "value": ["$__all"]} if include_all else {},
         "options": [],
         "hide": 0,
     }
+    if include_all:
+        var["allValue"] = all_value
+        var["current"] = {"selected": True, "text": ["All"], "value": ["$__all"]}
+    return var
 
 
 DATASOURCE_VAR = {
@@ -228,7 +232,6 @@ DATASOURCE_VAR = {
     "label": "Data source",
     "query": "prometheus",
     "regex": "",
-    "current": {},
     "options": [],
     "refresh": 1,
     "hide": 0,

@@ -8,16 +8,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 rules=$repo/stacks/monitoring/prometheus/rules
-WORK=$(mktemp -d /tmp/swarmscope-alerts.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-CHECKS=0
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { CHECKS=$((CHECKS + 1)); echo "ok: $*"; }
-must_fail() {  # must_fail DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@" >"$WORK/out" 2>&1; then fail "$what was accepted: $*"; fi
-  ok "rejects $what"
-}
+CHECKS_NAME=alerts source "$repo/tests/support/checks.sh"
 
 promtool check rules --lint=all --lint-fatal "$rules"/*.yml >/dev/null
 ok "promtool check rules --lint=all on $(ls "$rules"/*.yml | wc -l) rules files"

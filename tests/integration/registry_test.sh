@@ -33,7 +33,9 @@ teardown() {
 }
 trap 'teardown; cleanup' EXIT
 
-eval "export $(bash "$here/dockerd.sh" start "$dk")"
+# Its own VXLAN port: this swarm's overlays do not collide with another test swarm's.
+eval "export $(DOCKERD_DATA_PATH_PORT=14789 bash "$here/dockerd.sh" start "$dk")"
+[ "$($docker_cli info --format '{{.Swarm.Cluster.DataPathPort}}')" = 14789 ] || fail "the swarm's data path port is not 14789"
 ok "dockerd with a single-node swarm is up"
 bash "$here/debian-images.sh" registry "${TEST_DEB_CACHE:-$WORK/deb}" >/dev/null
 bash "$here/debian-images.sh" build "${TEST_DEB_CACHE:-$WORK/deb}" >/dev/null

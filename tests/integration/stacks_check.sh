@@ -307,6 +307,8 @@ traefik_rejects "a router's undefined certificate resolver" "router registry: un
   "$R['traefik.http.routers.registry.tls.certresolver'] = 'le'"
 traefik_rejects "an entrypoint's undefined certificate resolver" "entrypoint websecure: undefined certificate resolver 'le'" traefik \
   "replace_arg('--entrypoints.websecure.http.tls.certresolver=', '--entrypoints.websecure.http.tls.certresolver=le')"
+traefik_rejects "routers without TLS on the https entrypoint" "router registry: no TLS on entrypoint websecure, which web redirects to" traefik \
+  "cmd()[:] = [a for a in cmd() if not a.startswith('--entrypoints.websecure.http.tls')]"
 traefik_rejects "undefined TLS options" "undefined TLS options 'modern@file'" registry \
   "$R['traefik.http.routers.registry.tls.options'] = 'modern@file'"
 # Rules: each kind of syntax error, and v2's syntax that v3 no longer reads.

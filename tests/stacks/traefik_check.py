@@ -17,10 +17,11 @@ and resolvers, certificate resolvers with storage and a challenge, the metrics a
 entrypoints); every service's traefik labels (under deploy.labels: swarm's service labels,
 which the swarm provider reads; no v1/v2-only key; traefik.enable=true; the network label
 names a network both the service and traefik are on; every router has a rule that parses
-as a v3 rule, entrypoints that exist, a service that exists and has a
-loadbalancer.server.port, middlewares, TLS options and a resolver that exist (NAME,
-NAME@swarm, NAME@file, NAME@internal); middlewares of known v3 types, basic auth users from
-a file traefik has mounted, never inline). Errors are printed one a line, exit status 1.
+as a v3 rule, entrypoints that exist (with TLS where web redirects to), a service that
+exists and has a loadbalancer.server.port, middlewares, TLS options and a resolver that
+exist (NAME, NAME@swarm, NAME@file, NAME@internal); middlewares of known v3 types, basic
+auth users from a file traefik has mounted, never inline). Errors are printed one a line,
+exit status 1.
 """
 import ipaddress
 import re
@@ -263,6 +264,9 @@ class Checker:
             m = re.match(r"entrypoints\.([^.]+)\.", key)
             if m and m.group(1) not in self.entrypoints:
                 self.error(where, f"--{key}: entrypoint {m.group(1)} has no address")
+        self.https_targets = {v for k, v in s.items()
+                              if re.fullmatch(r"entrypoints\.[^.]+\.http\.redirections\.entrypoint\.to", k) and
+                              s.get(k[:-len(".to")] + ".scheme", "https") == "https"}
         # Certificate resolvers.
         self.resolvers = {}
         for key, value in s.items():
@@ -492,6 +496,12 @@ class Checker:
         for ep in eps:
             if ep not in self.entrypoints:
                 self.error(where, f"undefined entrypoint {ep!r} (defined: {', '.join(sorted(self.entrypoints))})")
+            # The target of an https redirection is where clients speak TLS: a router there
+            # without TLS (its own, or the entrypoint's default) never sees a request.
+            elif ep in self.https_targets and not any(k.startswith(f"entrypoints.{ep}.http.tls") for k in self.static) \
+                    and not any(k == "tls" or k.startswith("tls.") for k in opts):
+                self.error(where, f"no TLS on entrypoint {ep}, which web redirects to with https "
+                                  "(tls=true on the router or --entrypoints.NAME.http.tls)")
         service = opts.get("service")
         if service is None:
             if len(own_services) != 1:

@@ -182,11 +182,13 @@ grep -q 'blobs marked' "$WORK/gc.out" || fail "registry garbage-collect printed 
 ok "read-only (REGISTRY_READONLY=true): pulls served, uploads refused (405); registry garbage-collect keeps the tagged image"
 
 # provisioning/lab-certificate.sh: a self-signed wildcard certificate straight into secrets.
-(cd "$WORK" && CERT_OUT="$WORK/lab.crt" bash "$repo/provisioning/lab-certificate.sh" lab.test 1 >"$WORK/cert.out")
+mkdir -p "$WORK/tmp"
+(cd "$WORK" && TMPDIR="$WORK/tmp" CERT_OUT="$WORK/lab.crt" bash "$repo/provisioning/lab-certificate.sh" lab.test 1 >"$WORK/cert.out")
 $docker_cli secret inspect traefik_tls_cert_1 traefik_tls_key_1 >/dev/null || fail "lab-certificate.sh made no secrets"
 openssl x509 -in "$WORK/lab.crt" -noout -ext subjectAltName | grep -q 'DNS:\*\.lab\.test, DNS:lab\.test' ||
   fail "the lab certificate is not for *.lab.test: $(openssl x509 -in "$WORK/lab.crt" -noout -text)"
-ls "$WORK" | grep -qE '\.key$' && fail "lab-certificate.sh left a key file"
+[ -z "$(ls -A "$WORK/tmp")" ] || fail "lab-certificate.sh left files in its temporary directory: $(ls -AR "$WORK/tmp")"
+grep -q "PRIVATE KEY" "$WORK/lab.crt" && fail "lab-certificate.sh's certificate file holds the key"
 if CERT_OUT="$WORK/lab2.crt" bash "$repo/provisioning/lab-certificate.sh" lab.test 1 >"$WORK/cert.out" 2>&1; then
   fail "lab-certificate.sh replaced existing secrets"
 fi

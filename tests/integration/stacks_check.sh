@@ -431,6 +431,28 @@ mutate "$WORK/t/registry.yml" "$WORK/t/bad.yml" "del svc('registry')['networks']
 must_fail "a scraped service off Prometheus' network" scrape_networks_check stacks/monitoring/prometheus/prometheus.yml "$WORK/t/bad.yml"
 grep -q "registry asks to be scraped but is on no network Prometheus keeps" "$WORK/out" || fail "scrape_networks_check: $(cat "$WORK/out")"
 
+# Every variable a stack file reads is in the README's table (section "Stack variables").
+variables_documented() {  # variables_documented README STACK-FILE...
+  python3 - "$@" <<'PY'
+import re, sys
+readme = open(sys.argv[1]).read()
+table = readme[readme.index("### Stack variables"):]
+table = table[:table.index("\n### ", 1)]
+documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
+missing = [(f, v) for f in sys.argv[2:] for v in sorted(set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", open(f).read())))
+           if v not in documented]
+for f, v in missing:
+    print(f"{f}: {v} is not in the README's \"Stack variables\" table")
+sys.exit(1 if missing else 0)
+PY
+}
+mapfile -t stack_files < <(find stacks -name '*.yml' -type f | sort)
+variables_documented README.md "${stack_files[@]}" || fail "stack variables missing from the README (above)"
+ok "every variable of the ${#stack_files[@]} YAML files under stacks/ is in the README's Stack variables table"
+sed 's/traefik:v3.1.2}/traefik:v3.1.2}\n    hostname: ${TRAEFIK_HOSTNAME:-traefik}/' stacks/traefik/docker-stack.yml >"$WORK/t/undocumented.yml"
+must_fail "a stack variable the README does not list" variables_documented README.md "$WORK/t/undocumented.yml"
+grep -q 'TRAEFIK_HOSTNAME is not in the README' "$WORK/out" || fail "variables_documented: $(cat "$WORK/out")"
+
 # No private key, password hash, token or literal password in the repository (all files git
 # has or would add), tests/stacks/secret_scan.py; then a repository with each of them, made
 # here at run time so that no file of this repository holds one.

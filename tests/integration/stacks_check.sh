@@ -5,11 +5,14 @@
 # key in the repository, keepalived's own check of the example keepalived.conf, the traefik
 # configuration of stacks/traefik, stacks/registry and stacks/monitoring/traefik.yml
 # (tests/stacks/traefik_check.py: no traefik image is reachable here), no private key,
-# password hash or token in the repository (tests/stacks/secret_scan.py), promtool on the
-# Prometheus configuration and rules, amtool on the Alertmanager configuration. Each
-# validator is also shown broken copies, to prove it rejects them (with its own message).
+# password hash or token in the repository or its history (tests/stacks/secret_scan.py),
+# every scraped service on Prometheus' network, every stack variable in the README's table,
+# promtool on the Prometheus configuration and rules, amtool on the Alertmanager
+# configuration. Each validator is also shown broken copies, to prove it rejects them (with
+# its own message).
 #   tests/integration/stacks_check.sh
-# (The stacks are also deployed for real by swarm_e2e_test.sh.)
+# (The stacks are also deployed for real by swarm_e2e_test.sh, the registry's by
+# registry_test.sh.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)

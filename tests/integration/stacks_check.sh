@@ -318,7 +318,8 @@ traefik_rejects "undefined TLS options" "undefined TLS options 'modern@file'" re
 for rule in 'Host(`a.example.com`' 'Host(`a.example.com`) &&' 'Host(a.example.com)' 'Host(`a.example.com`, `b.example.com`)' \
   'HostHeader(`a.example.com`)' 'Host(``)' 'Host(`https://a.example.com`)' 'PathPrefix(`v2`)' 'Method(`FETCH`)' \
   'ClientIP(`10.0.0.300`)' 'Header(`X-A`)' 'HostRegexp(`(a`)' 'Host(`a`) Host(`b`)' '!(Host(`a`)' 'Query(`a`, `b`, `c`)' \
-  'Host(`a`) & Path(`/`)' 'Host(`a`) || ()' 'Query(`a=b`)' "Host('a')"; do
+  'Host(`a`) & Path(`/`)' 'Host(`a`) || ()' 'Query(`a=b`)' "Host('a')" \
+  'HostRegexp(`{sub:[a-z]+}.example.com`)' 'PathPrefix(`/api/{id:[0-9]+}`)'; do
   printf '%s' "$rule" >"$WORK/t/rule"
   traefik_rejects "the rule $rule" "router registry: rule .* does not parse" registry \
     "$R['traefik.http.routers.registry.rule'] = open('$WORK/t/rule').read()"

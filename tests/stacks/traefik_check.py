@@ -175,6 +175,9 @@ def check_matcher(name, args):
             ipaddress.ip_network(value, strict=False)
         except ValueError:
             raise RuleError(f"ClientIP(`{value}`) is not an IP address or CIDR range") from None
+    if name.startswith(("Host", "Path")) and re.search(r"\{\w+:", value):
+        raise RuleError(f"{name}(`{value}`): v2's {{name:regexp}} placeholders are gone in v3 "
+                        "(HostRegexp/PathRegexp take a plain Go regexp)")
     if name.endswith("Regexp"):
         try:
             re.compile(args[-1])

@@ -3,7 +3,9 @@
 # scratch, tests/integration/debian-images.sh registry) deployed with the stack file on this
 # machine's own dockerd and single-node swarm (tests/integration/dockerd.sh), next to the
 # monitoring stack (Prometheus from Debian's package) that scrapes it by its labels.
-# Checked: unauthenticated and wrongly authenticated access refused (401: the API, a pull,
+# Checked: what traefik's swarm provider would read (service labels, the task on
+# traefik-public, its backend address answering there), unauthenticated and wrongly
+# authenticated access refused (401: the API, a pull,
 # a push), an image pushed with the htpasswd user, pulled back (docker pull: this dockerd
 # never pulls for a task) and a service started from it, the metrics endpoint in
 # Prometheus' format (promtool) and its target up in Prometheus, the read-only mode for
@@ -78,6 +80,28 @@ curl -s -D "$WORK/headers" -o /dev/null "$reg/v2/"
 grep -qi '^www-authenticate: basic realm="registry.lab.test"' "$WORK/headers" ||
   fail "no basic auth challenge for REGISTRY_HOST's realm: $(cat "$WORK/headers")"
 ok "the registry answers 401 with a basic challenge without credentials or with a wrong password, 200 to its user"
+
+# What traefik's swarm provider reads (traefik itself cannot run here): the service's
+# labels through the API (deploy.labels became service labels, none is a container label),
+# the network its traefik.swarm.network names among the task's networks, and the backend
+# traefik would call, the task's address on that network at loadbalancer.server.port,
+# answering from a container on traefik-public.
+$docker_cli service inspect registry_registry --format '{{json .Spec.Labels}}' >"$WORK/service-labels.json"
+read -r net port rule < <(python3 -c '
+import json, sys
+l = json.load(open(sys.argv[1]))
+assert l.get("traefik.enable") == "true", l
+print(l["traefik.swarm.network"], l["traefik.http.services.registry.loadbalancer.server.port"], l["traefik.http.routers.registry.rule"])
+' "$WORK/service-labels.json") || fail "the registry service has no traefik labels: $(cat "$WORK/service-labels.json")"
+[ "$rule" = 'Host(`registry.lab.test`)' ] || fail "the router's rule is $rule, not REGISTRY_HOST's"
+ctr=$($docker_cli ps -q --filter label=com.docker.swarm.service.name=registry_registry | head -1)
+$docker_cli inspect "$ctr" --format '{{json .Config.Labels}}' | grep -q '"traefik\.' &&
+  fail "traefik labels on the registry's container, not only on its service"
+task_ip=$($docker_cli inspect "$ctr" --format "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" 2>/dev/null || true)
+[ -n "$task_ip" ] || fail "the registry's task is not on $net (traefik.swarm.network)"
+$docker_cli run --rm --network "$net" swarmscope-test/busybox:1 sh -c "timeout 10 wget -q -O - http://$task_ip:$port/v2/ 2>&1; true" >"$WORK/backend.out"
+grep -q '401 Unauthorized' "$WORK/backend.out" || fail "no 401 from the backend $task_ip:$port on $net: $(cat "$WORK/backend.out")"
+ok "traefik's view: service labels (not container labels), its task on $net at $task_ip, the backend $task_ip:$port answering (401) on $net"
 
 # An image of its own (a layer with a random marker on the test busybox), pushed with the
 # user's credentials.

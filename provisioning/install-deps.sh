@@ -19,6 +19,7 @@ test_pkgs=(
   wrk curl procps iproute2 python3 python3-yaml
   docker.io busybox-static          # a real dockerd and swarm, test images FROM scratch
   docker-compose yamllint           # stack file schema and YAML checks
+  apache2-utils openssl             # htpasswd files and certificates (tests/integration/registry_test.sh)
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-mgr-modules-core  # a real test cluster
   keepalived nftables               # real VRRP in network namespaces (tests/keepalived/lab.sh)
   nodejs npm                        # tests/dashboards/schema_check.sh (npm @grafana/schema, typescript)

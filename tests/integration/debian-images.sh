@@ -5,15 +5,40 @@
 # and each binary is packaged FROM scratch (provisioning/scratch-rootfs.sh).
 #   tests/integration/debian-images.sh extract DIR   # unpack only: DIR/root/usr/bin/{promtool,amtool,...}
 #   tests/integration/debian-images.sh build DIR     # also build the images, print their tags
+#   tests/integration/debian-images.sh registry DIR  # only the registry's image (docker-registry)
 # Images: swarmscope-test/prometheus:deb, swarmscope-test/alertmanager:deb,
 # swarmscope-test/node-exporter:deb, with the upstream images' entrypoints (/bin/prometheus,
 # /bin/alertmanager, /bin/node_exporter) so a stack file works with either.
+# swarmscope-test/registry:deb (`registry`): Debian's docker-registry (distribution 2.8) as
+# /bin/registry, the entrypoint of the upstream registry:2 image's `registry` binary, with
+# the package's /etc/docker/registry/config.yml, in its own DIR/registry.
 set -euo pipefail
-cmd=${1:?usage: $0 extract|build DIR}
-dir=${2:?usage: $0 extract|build DIR}
+cmd=${1:?usage: $0 extract|build|registry DIR}
+dir=${2:?usage: $0 extract|build|registry DIR}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 docker_cli=${DOCKER:-/usr/bin/docker}
 [ -x "$docker_cli" ] || docker_cli=docker
+
+if [ "$cmd" = registry ]; then
+  reg="$dir/registry"
+  mkdir -p "$reg/debs" "$reg/root"
+  if ! ls "$reg"/debs/docker-registry_*.deb >/dev/null 2>&1; then
+    fetch() { (cd "$reg/debs" && apt-get download -q docker-registry 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true); }
+    fetch
+    ls "$reg"/debs/docker-registry_*.deb >/dev/null 2>&1 || { apt-get update -q >/dev/null; fetch; }
+    ls "$reg"/debs/docker-registry_*.deb >/dev/null 2>&1 || { echo "debian-images: could not download docker-registry" >&2; exit 1; }
+  fi
+  [ -x "$reg/root/usr/bin/docker-registry" ] || dpkg-deb -x "$reg"/debs/docker-registry_*.deb "$reg/root"
+  ctx="$reg/image"
+  rm -rf "$ctx"
+  mkdir -p "$ctx/rootfs/etc/docker/registry" "$ctx/rootfs/var/lib/registry"
+  bash "$repo/provisioning/scratch-rootfs.sh" "$ctx/rootfs" "$reg/root/usr/bin/docker-registry:/bin/registry"
+  cp "$reg/root/etc/docker/registry/config.yml" "$ctx/rootfs/etc/docker/registry/config.yml"
+  printf 'FROM scratch\nCOPY rootfs/ /\nENTRYPOINT ["/bin/registry"]\nCMD ["serve", "/etc/docker/registry/config.yml"]\n' >"$ctx/Dockerfile"
+  DOCKER_BUILDKIT=0 "$docker_cli" build -q -t swarmscope-test/registry:deb "$ctx" >/dev/null
+  echo swarmscope-test/registry:deb
+  exit 0
+fi
 packages=(prometheus prometheus-alertmanager prometheus-node-exporter)
 
 mkdir -p "$dir/debs" "$dir/root"
@@ -35,7 +60,7 @@ if [ ! -x "$dir/root/usr/bin/prometheus-node-exporter" ]; then
   for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
 fi
 [ "$cmd" = extract ] && exit 0
-[ "$cmd" = build ] || { echo "usage: $0 extract|build DIR" >&2; exit 2; }
+[ "$cmd" = build ] || { echo "usage: $0 extract|build|registry DIR" >&2; exit 2; }
 
 # image NAME BINARY ENTRY [DIRECTORY...]: an empty DIRECTORY, or the package's own files
 # under it when the package has that directory.

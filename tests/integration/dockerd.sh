@@ -12,6 +12,10 @@
 # host at 127.0.0.1).
 # DOCKERD_METRICS_ADDR (default: none): dockerd's --metrics-addr, e.g. 127.0.0.1:PORT, where
 # dockerd serves its own metrics (read through swarmscope's /engine/metrics relay).
+# DOCKERD_DATA_PATH_PORT (default: docker's, 4789): the swarm's VXLAN UDP port. Overlay
+# networks of two swarms on one host get the same VNIs, and the second VXLAN device for a
+# VNI on the same port fails ("error creating vxlan interface: file exists"): a test whose
+# swarm may meet another one's gives its own port.
 set -euo pipefail
 cmd=${1:?usage: $0 start|stop|restart|halt|resume DIR}
 dir=${2:?usage: $0 start|stop|restart|halt|resume DIR}
@@ -93,7 +97,7 @@ case "$cmd" in
     if ! DOCKER_HOST="unix://$sock" "$docker_cli" info --format '{{.Swarm.LocalNodeState}}' | grep -qx active; then
       addr=${DOCKERD_ADVERTISE_ADDR:-127.0.0.1}
       DOCKER_HOST="unix://$sock" "$docker_cli" swarm init --advertise-addr "$addr" \
-        --listen-addr "$addr:2377" >/dev/null
+        --listen-addr "$addr:2377" ${DOCKERD_DATA_PATH_PORT:+--data-path-port "$DOCKERD_DATA_PATH_PORT"} >/dev/null
     fi
     echo "DOCKER_HOST=unix://$sock"
     ;;

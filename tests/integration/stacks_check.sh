@@ -16,17 +16,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-WORK=$(mktemp -d /tmp/swarmscope-stacks.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-CHECKS=0
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { CHECKS=$((CHECKS + 1)); echo "ok: $*"; }
-# must_fail DESCRIPTION COMMAND...: the validator has to reject the broken input.
-must_fail() {
-  local what=$1; shift
-  if "$@" >"$WORK/out" 2>&1; then fail "$what was accepted: $*"; fi
-  ok "rejects $what"
-}
+CHECKS_NAME=stacks source "$repo/tests/support/checks.sh"
 
 bash "$here/debian-images.sh" extract "${TEST_DEB_CACHE:-$WORK/deb}"
 amtool="${TEST_DEB_CACHE:-$WORK/deb}/root/usr/bin/amtool"

@@ -14,6 +14,7 @@
 
 #include "collector/exporter.h"
 #include "exporters/cgroup/cgroup_set.h"
+#include "exporters/cgroup/host_processes.h"
 #include "exporters/cgroup/kept_files.h"
 #include "exporters/cgroup/layout.h"
 #include "exporters/cgroup/taskstats.h"
@@ -25,9 +26,12 @@ namespace swarmscope::cgroup {
 class CgroupReader {
  public:
   /// `cgroupstats` may be null (task states then come from /proc). `host_netns` is the
-  /// target of <procfs>/1/ns/net ("" if unknown).
+  /// target of <procfs>/1/ns/net ("" if unknown). `host`, when not null, says which
+  /// processes each cgroup has (the procfs is of another pid namespace than this
+  /// process's, whose pids cgroup.procs and tasks would list); it is refreshed by the
+  /// caller before each scrape.
   CgroupReader(Layout layout, std::string procfs, FileReader& files, CgroupStatsClient* cgroupstats,
-               std::string host_netns);
+               std::string host_netns, const HostProcesses* host = nullptr);
   ~CgroupReader();
   CgroupReader(const CgroupReader&) = delete;
   CgroupReader& operator=(const CgroupReader&) = delete;
@@ -91,6 +95,11 @@ class CgroupReader {
   void ReadTaskStates(CgroupState& c);
   bool ReadTaskStatesFromKernel(CgroupState& c);
   void ReadTaskStatesFromProc(CgroupState& c);
+  /// The processes of `c` into ids_: its cgroup.procs, or from host_. False: no data.
+  bool ListProcesses(CgroupState& c);
+  /// The threads of `c` into sorted_ (sorted, unique): its tasks / cgroup.threads, or from
+  /// host_. False: no data.
+  bool ListThreads(CgroupState& c);
   /// Keeps one IdFile per id of `sorted_ids` in `files` (closing the rest).
   void SyncIdFiles(std::vector<IdFile>& files, std::span<const int64_t> sorted_ids);
   void MalformedProc(std::string_view path, std::string_view what);
@@ -100,6 +109,7 @@ class CgroupReader {
   FileReader& files_;
   CgroupStatsClient* cgroupstats_;
   std::string host_netns_;
+  const HostProcesses* host_;
   std::array<int, kHierarchyCount> roots_;  ///< O_PATH descriptors of the mounts, or -1
   int proc_root_ = -1;
   ScrapeContext* ctx_ = nullptr;

@@ -35,14 +35,29 @@ void CgroupReader::SyncIdFiles(std::vector<IdFile>& files, std::span<const int64
   files.swap(id_files_);
 }
 
-void CgroupReader::ReadProcesses(CgroupState& c, bool fallback_io) {
+bool CgroupReader::ListProcesses(CgroupState& c) {
+  if (host_ != nullptr) {
+    // The procfs is of another pid namespace: cgroup.procs would list this process's
+    // namespace only (nothing for other containers), and its pids would name other
+    // processes there. The listing of the procfs says which processes are the cgroup's.
+    const auto pids = c.path == "/" ? host_->RootPids() : host_->PidsOf(c.container_id);
+    ids_.assign(pids.begin(), pids.end());
+    return true;
+  }
   const Hierarchy h = layout_.base();
   auto text = Text(c, h, kProcs);
   if (!text) {
-    return;
+    return false;
   }
   if (!ParseIdList(*text, ids_)) {
     Malformed(c, h, kProcs, "expected one pid per line");
+    return false;
+  }
+  return true;
+}
+
+void CgroupReader::ReadProcesses(CgroupState& c, bool fallback_io) {
+  if (!ListProcesses(c)) {
     return;
   }
   Stats& s = c.stats;
@@ -66,9 +81,11 @@ void CgroupReader::ReadNetwork(CgroupState& c, int64_t pid) {
     // Another process speaks for the cgroup: look its namespace up once.
     files_.Close(c.net_dev);
     c.net_pid = pid;
-    c.net_own = pid == 1;
-    if (pid != 1) {
-      // A container on the host's network namespace has no network of its own (as cAdvisor).
+    // A container on the host's network namespace has no network of its own (as
+    // cAdvisor); that holds for a container's pid 1 too (only the root cgroup speaks for
+    // the host).
+    c.net_own = c.path == "/";
+    if (!c.net_own) {
       std::string link_path;
       ProcPath(link_path, pid, "/ns/net");
       char link[128];
@@ -174,19 +191,31 @@ bool CgroupReader::ReadTaskStatesFromKernel(CgroupState& c) {
   return false;
 }
 
-void CgroupReader::ReadTaskStatesFromProc(CgroupState& c) {
+bool CgroupReader::ListThreads(CgroupState& c) {
+  if (host_ != nullptr) {
+    // As for processes (ListProcesses): the threads of the cgroup's processes, from procfs.
+    host_->ThreadsOf(c.path == "/" ? host_->RootPids() : host_->PidsOf(c.container_id), sorted_);
+    return true;
+  }
   const Hierarchy h = layout_.base();
   const FileId list = layout_.has_v1() ? kTasks : kThreads;
   auto text = Text(c, h, list);
   if (!text) {
-    return;
+    return false;
   }
   if (!ParseIdList(*text, sorted_)) {
     Malformed(c, h, list, "expected one thread id per line");
-    return;
+    return false;
   }
   std::sort(sorted_.begin(), sorted_.end());
   sorted_.erase(std::unique(sorted_.begin(), sorted_.end()), sorted_.end());
+  return true;
+}
+
+void CgroupReader::ReadTaskStatesFromProc(CgroupState& c) {
+  if (!ListThreads(c)) {
+    return;
+  }
   SyncIdFiles(c.threads, sorted_);
   TaskStates states;
   for (IdFile& f : c.threads) {

@@ -298,7 +298,7 @@ std::optional<std::string_view> ParseProcCgroup(std::string_view text,
   std::optional<std::string_view> found;
   bool ok = true;
   ForEachLine(text, [&](std::string_view line) {
-    if (!ok || line.empty() || found) {
+    if (!ok || line.empty()) {
       return;
     }
     const size_t first = line.find(':');
@@ -312,7 +312,7 @@ std::optional<std::string_view> ParseProcCgroup(std::string_view text,
     const std::string_view controllers = line.substr(first + 1, second - first - 1);
     const bool match = controller.empty() ? id == "0" && controllers.empty()
                                           : HasController(controllers, controller);
-    if (match) {
+    if (match && !found) {
       found = line.substr(second + 1);
     }
   });

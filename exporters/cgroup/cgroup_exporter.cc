@@ -86,7 +86,8 @@ PidView PidViewOf(const std::string& procfs, Logger& log) {
         "processes are found by listing it, not by cgroup.procs",
         {{"procfs", procfs},
          {"procfs_self", self.empty() ? "(none)" : self},
-         {"own_pid", std::to_string(::getpid())}});
+         {"own_pid", std::to_string(::getpid())},
+         {"host_cgroup_namespace", InHostCgroupNamespace(procfs) ? "yes" : "no"}});
   }
   return view;
 }
@@ -107,6 +108,7 @@ class CgroupExporter : public Exporter {
         mounts_(procfs_),
         host_netns_(HostNetns(procfs_, deps.log)),
         pid_view_(PidViewOf(procfs_, deps.log)),
+        slash_is_root_(InHostCgroupNamespace(procfs_)),
         cgroups_(files_) {
     for (const auto& key : label_keys_) {
       label_names_.push_back("container_label_" + SanitizeLabelName(key));
@@ -174,7 +176,8 @@ class CgroupExporter : public Exporter {
           reader_.reset();
           host_.reset();
           if (pid_view_ == PidView::kOther && !layout.empty()) {
-            host_ = std::make_unique<HostProcesses>(procfs_, ControllerOf(layout.base()));
+            host_ = std::make_unique<HostProcesses>(procfs_, ControllerOf(layout.base()),
+                                                    slash_is_root_);
           }
           reader_ = std::make_unique<CgroupReader>(std::move(layout), procfs_, files_,
                                                    &cgroupstats_, host_netns_, host_.get());
@@ -336,6 +339,7 @@ class CgroupExporter : public Exporter {
   CgroupStatsClient cgroupstats_;
   std::string host_netns_;
   PidView pid_view_;
+  bool slash_is_root_;                   ///< this process is in the host's cgroup namespace
   std::unique_ptr<HostProcesses> host_;  ///< with PidView::kOther: each cgroup's processes
   std::unique_ptr<CgroupReader> reader_;
   CgroupSet cgroups_;  // declared after files_: gives its descriptors back first

@@ -38,8 +38,26 @@ PidView ProcfsPidViewOf(const std::string& procfs, std::string* self_link) {
   return ProcfsPidView(is_procfs, self, ::getpid());
 }
 
-HostProcesses::HostProcesses(std::string procfs, std::string controller)
-    : procfs_(std::move(procfs)), controller_(std::move(controller)) {}
+bool InHostCgroupNamespace(const std::string& procfs) {
+  auto link = [](const std::string& path) {
+    char buf[64];
+    const ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf));
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  };
+  const std::string own = link("/proc/self/ns/cgroup");
+  for (const char* pid : {"/1", "/2"}) {
+    const std::string host = link(procfs + pid + "/ns/cgroup");
+    if (!host.empty()) {
+      return own.empty() || own == host;
+    }
+  }
+  return true;
+}
+
+HostProcesses::HostProcesses(std::string procfs, std::string controller, bool slash_is_root)
+    : procfs_(std::move(procfs)),
+      controller_(std::move(controller)),
+      slash_is_root_(slash_is_root) {}
 
 HostProcesses::~HostProcesses() {
   if (dir_ != nullptr) {
@@ -90,6 +108,7 @@ bool HostProcesses::Place(Entry& e, const ReadCgroup& read) {
   ProcessCgroup now;
   if (const auto path = ParseProcCgroup(*text, controller_)) {
     now = ClassifyCgroupPath(*path);
+    now.root = now.root && slash_is_root_;
   }
   e.confirmed = e.placed && now.root == e.root && now.container_id == e.container_id;
   e.placed = true;

@@ -27,13 +27,22 @@ namespace swarmscope::cgroup {
 /// `*self_link` gets the target of <procfs>/self, "" if none (for the log).
 PidView ProcfsPidViewOf(const std::string& procfs, std::string* self_link = nullptr);
 
+/// Whether this process is in the cgroup namespace of the procfs' host: that of
+/// <procfs>/1, else of <procfs>/2 (kthreadd). True when neither can be read (a kernel
+/// without cgroup namespaces, or a fixture tree).
+bool InHostCgroupNamespace(const std::string& procfs);
+
 /// The processes of a procfs by container (see the file comment). Not thread-safe (one
 /// scrape at a time).
 class HostProcesses {
  public:
   /// `controller`: the v1 controller whose line of /proc/<pid>/cgroup places a process
   /// (that of the hierarchy the exporter takes cgroup.procs from), "" on v2.
-  HostProcesses(std::string procfs, std::string controller);
+  /// `slash_is_root`: this process's cgroup namespace is the host's, so that "/" in
+  /// /proc/<pid>/cgroup is the root cgroup (in a namespace of its own, "/" is the
+  /// namespace's root, the collector's own cgroup, and the root cgroup's processes are
+  /// not known).
+  HostProcesses(std::string procfs, std::string controller, bool slash_is_root = true);
   ~HostProcesses();
   HostProcesses(const HostProcesses&) = delete;
   HostProcesses& operator=(const HostProcesses&) = delete;
@@ -90,6 +99,7 @@ class HostProcesses {
 
   std::string procfs_;
   std::string controller_;
+  bool slash_is_root_;
   DIR* dir_ = nullptr;
   std::vector<Entry> entries_;  ///< by pid
   std::vector<Entry> next_;     ///< scratch of Update

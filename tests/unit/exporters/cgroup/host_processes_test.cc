@@ -87,6 +87,7 @@ TEST(PidView, ThisProcessOnItsOwnProcfs) {
   EXPECT_EQ(self, std::to_string(::getpid()));
   EXPECT_EQ(ProcfsPidViewOf(SWARMSCOPE_SOURCE_DIR "/tests/fixtures/cgroup/v1/proc"),
             PidView::kSame);
+  EXPECT_TRUE(InHostCgroupNamespace(SWARMSCOPE_SOURCE_DIR "/tests/fixtures/cgroup/v1/proc"));
 }
 
 // HostProcesses::Update with the cgroup files of a fake procfs, counting reads.
@@ -129,6 +130,17 @@ TEST(HostProcesses, GroupsPidsByContainer) {
   EXPECT_TRUE(h.PidsOf("cccc").empty());
   EXPECT_EQ(h.size(), 5u);
   EXPECT_EQ(h.reads(), 5u);
+}
+
+TEST(HostProcesses, InACgroupNamespaceOfItsOwnSlashIsNotTheRoot) {
+  // "/" is then the namespace's root, the collector's own cgroup; other containers are
+  // "/../<name>".
+  HostProcesses h("/nonexistent", "", false);
+  FakeProcfs fs;
+  fs.cgroup = {{1, "0::/\n"}, {2, "0::/../docker-" + kB + ".scope\n"}};
+  fs.Update(h, {{1, 1}, {2, 2}});
+  EXPECT_TRUE(h.RootPids().empty());
+  EXPECT_EQ(Pids(h.PidsOf(kB)), (std::vector<int64_t>{2}));
 }
 
 TEST(HostProcesses, ReadsEachProcessTwiceThenOnlyNewOnes) {

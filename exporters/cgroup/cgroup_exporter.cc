@@ -1,5 +1,6 @@
 #include "exporters/cgroup/cgroup_exporter.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,24 +36,34 @@ DescriptorBudget Budget(Logger& log) {
   return budget;
 }
 
-// The host's network namespace: that of <procfs>/1, else that of <procfs>/2 (kthreadd, a
-// kernel thread of the initial namespaces). Reading a process's ns link takes ptrace read
-// access, which an init that made itself undumpable refuses even to root, while a kernel
-// thread, having no memory of its own, never does. "" (logged) when neither can be read:
-// containers on the host's network then cannot be told apart.
-std::string HostNetns(const std::string& procfs, Logger& log) {
+// The host's network namespace (see HostNet): that of <procfs>/1, else of <procfs>/2
+// (kthreadd, a kernel thread of the initial namespaces, whose link only a collector
+// without every capability cannot read). Logged when none of it can be had: containers on
+// the host's network then cannot be told apart.
+HostNet HostNetOf(const std::string& procfs, Logger& log) {
+  HostNet net;
+  int error = 0;
   for (const char* pid : {"/1", "/2"}) {
     char link[128];
     const ssize_t n = ::readlink((procfs + pid + "/ns/net").c_str(), link, sizeof(link));
     if (n > 0) {
-      return std::string(link, static_cast<size_t>(n));
+      net.link.assign(link, static_cast<size_t>(n));
+      break;
     }
+    error = errno;
   }
-  log.Warn(
-      "cgroup exporter: cannot read the host's network namespace; containers on the host's "
-      "network will be reported with the host's interfaces",
-      {{"path", procfs + "/1/ns/net"}, {"error", std::strerror(errno)}});
-  return {};
+  struct stat st {};
+  if (::stat((procfs + "/1/net/dev").c_str(), &st) == 0) {
+    net.dev = st.st_dev;
+    net.net_dev = st.st_ino;
+  }
+  if (!net.known()) {
+    log.Warn(
+        "cgroup exporter: cannot tell the host's network namespace; containers on the host's "
+        "network will be reported with the host's interfaces",
+        {{"path", procfs + "/1/ns/net"}, {"error", std::strerror(error)}});
+  }
+  return net;
 }
 
 // The v1 controller whose line of /proc/<pid>/cgroup places a process in `h`; "" for the
@@ -106,7 +117,7 @@ class CgroupExporter : public Exporter {
         budget_(Budget(deps.log)),
         files_(budget_),
         mounts_(procfs_),
-        host_netns_(HostNetns(procfs_, deps.log)),
+        host_net_(HostNetOf(procfs_, deps.log)),
         pid_view_(PidViewOf(procfs_, deps.log)),
         slash_is_root_(InHostCgroupNamespace(procfs_)),
         cgroups_(files_) {
@@ -180,7 +191,7 @@ class CgroupExporter : public Exporter {
                                                     slash_is_root_);
           }
           reader_ = std::make_unique<CgroupReader>(std::move(layout), procfs_, files_,
-                                                   &cgroupstats_, host_netns_, host_.get());
+                                                   &cgroupstats_, host_net_, host_.get());
         }
         break;
       }
@@ -337,7 +348,7 @@ class CgroupExporter : public Exporter {
   FileReader files_;
   MountWatch mounts_;
   CgroupStatsClient cgroupstats_;
-  std::string host_netns_;
+  HostNet host_net_;
   PidView pid_view_;
   bool slash_is_root_;                   ///< this process is in the host's cgroup namespace
   std::unique_ptr<HostProcesses> host_;  ///< with PidView::kOther: each cgroup's processes

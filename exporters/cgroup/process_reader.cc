@@ -1,6 +1,7 @@
 // The parts of CgroupReader that read /proc for a cgroup: its processes' network and I/O,
 // and its threads' states (from the kernel's cgroupstats, else from /proc).
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,6 +77,26 @@ void CgroupReader::ReadProcesses(CgroupState& c, bool fallback_io) {
   }
 }
 
+bool CgroupReader::OwnNetwork(int64_t pid) {
+  std::string path;
+  if (!host_net_.link.empty()) {
+    ProcPath(path, pid, "/ns/net");
+    char link[128];
+    const ssize_t n = ::readlinkat(ProcRoot(), path.c_str(), link, sizeof(link));
+    if (n > 0) {
+      return std::string_view(link, static_cast<size_t>(n)) != host_net_.link;
+    }
+    path.clear();
+  }
+  // The link cannot be read (this process lacks ptrace access): the namespace's net/dev.
+  ProcPath(path, pid, "/net/dev");
+  struct stat st {};
+  if (::fstatat(ProcRoot(), path.c_str(), &st, 0) != 0) {
+    return false;  // exited
+  }
+  return host_net_.net_dev == 0 || st.st_ino != host_net_.net_dev || st.st_dev != host_net_.dev;
+}
+
 void CgroupReader::ReadNetwork(CgroupState& c, int64_t pid) {
   if (pid != c.net_pid) {
     // Another process speaks for the cgroup: look its namespace up once.
@@ -84,14 +105,7 @@ void CgroupReader::ReadNetwork(CgroupState& c, int64_t pid) {
     // A container on the host's network namespace has no network of its own (as
     // cAdvisor); that holds for a container's pid 1 too (only the root cgroup speaks for
     // the host).
-    c.net_own = c.path == "/";
-    if (!c.net_own) {
-      std::string link_path;
-      ProcPath(link_path, pid, "/ns/net");
-      char link[128];
-      const ssize_t n = ::readlinkat(ProcRoot(), link_path.c_str(), link, sizeof(link));
-      c.net_own = n > 0 && std::string_view(link, static_cast<size_t>(n)) != host_netns_;
-    }
+    c.net_own = c.path == "/" || OwnNetwork(pid);
   }
   if (!c.net_own) {
     return;

@@ -214,7 +214,7 @@ class CgroupReading : public ::testing::Test {
 TEST_F(CgroupReading, CgroupRemovedBetweenDiscoveryAndReadIsSkippedSilently) {
   const auto mounts = ParseMountInfo(ReadAll(root_ + "/proc/1/mountinfo"));
   const Layout layout = DiscoverLayout(mounts, PathMapper{root_, root_ + "/sys"});
-  CgroupReader reader(layout, root_ + "/proc", files_, nullptr, "");
+  CgroupReader reader(layout, root_ + "/proc", files_, nullptr, HostNet{});
   CgroupSet set(files_);
   const auto& cgroups = set.Discover(layout.dir(layout.base()), {"/system.slice"});
   ASSERT_EQ(cgroups.size(), 3u);  // the root and two containers

@@ -1,10 +1,13 @@
 #include "exporters/cgroup/cgroup_exporter.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,6 +15,7 @@
 
 #include "exporters/cgroup/cgroup_reader.h"
 #include "exporters/cgroup/cgroup_set.h"
+#include "exporters/cgroup/host_processes.h"
 #include "exporters/cgroup/kept_files.h"
 #include "exporters/cgroup/layout.h"
 #include "exporters/cgroup/taskstats.h"
@@ -32,10 +36,71 @@ DescriptorBudget Budget(Logger& log) {
   return budget;
 }
 
-std::string HostNetns(const std::string& procfs) {
-  char link[128];
-  const ssize_t n = ::readlink((procfs + "/1/ns/net").c_str(), link, sizeof(link));
-  return n > 0 ? std::string(link, static_cast<size_t>(n)) : std::string();
+// The host's network namespace (see HostNet): that of <procfs>/1, else of <procfs>/2
+// (kthreadd, a kernel thread of the initial namespaces, whose link only a collector
+// without every capability cannot read). Logged when none of it can be had: containers on
+// the host's network then cannot be told apart.
+HostNet HostNetOf(const std::string& procfs, Logger& log) {
+  HostNet net;
+  int error = 0;
+  for (const char* pid : {"/1", "/2"}) {
+    char link[128];
+    const ssize_t n = ::readlink((procfs + pid + "/ns/net").c_str(), link, sizeof(link));
+    if (n > 0) {
+      net.link.assign(link, static_cast<size_t>(n));
+      break;
+    }
+    error = errno;
+  }
+  struct stat st {};
+  if (::stat((procfs + "/1/net/dev").c_str(), &st) == 0) {
+    net.dev = st.st_dev;
+    net.net_dev = st.st_ino;
+  }
+  if (!net.known()) {
+    log.Warn(
+        "cgroup exporter: cannot tell the host's network namespace; containers on the host's "
+        "network will be reported with the host's interfaces",
+        {{"path", procfs + "/1/ns/net"}, {"error", std::strerror(error)}});
+  }
+  return net;
+}
+
+// The v1 controller whose line of /proc/<pid>/cgroup places a process in `h`; "" for the
+// cgroup2 line.
+std::string ControllerOf(Hierarchy h) {
+  switch (h) {
+    case Hierarchy::kCpu:
+      return "cpu";
+    case Hierarchy::kCpuacct:
+      return "cpuacct";
+    case Hierarchy::kMemory:
+      return "memory";
+    case Hierarchy::kBlkio:
+      return "blkio";
+    case Hierarchy::kPids:
+      return "pids";
+    case Hierarchy::kUnified:
+      return "";
+  }
+  return "";
+}
+
+// Whose pids the procfs shows, logged: another pid namespace's costs a listing of it per
+// scrape (see HostProcesses).
+PidView PidViewOf(const std::string& procfs, Logger& log) {
+  std::string self;
+  const PidView view = ProcfsPidViewOf(procfs, &self);
+  if (view == PidView::kOther) {
+    log.Info(
+        "cgroup exporter: the procfs is of another pid namespace than the collector's; "
+        "processes are found by listing it, not by cgroup.procs",
+        {{"procfs", procfs},
+         {"procfs_self", self.empty() ? "(none)" : self},
+         {"own_pid", std::to_string(::getpid())},
+         {"host_cgroup_namespace", InHostCgroupNamespace(procfs) ? "yes" : "no"}});
+  }
+  return view;
 }
 
 class CgroupExporter : public Exporter {
@@ -53,7 +118,9 @@ class CgroupExporter : public Exporter {
         budget_(Budget(deps.log)),
         files_(budget_),
         mounts_(procfs_),
-        host_netns_(HostNetns(procfs_)),
+        host_net_(HostNetOf(procfs_, deps.log)),
+        pid_view_(PidViewOf(procfs_, deps.log)),
+        slash_is_root_(InHostCgroupNamespace(procfs_)),
         cgroups_(files_) {
     for (const auto& key : label_keys_) {
       label_names_.push_back("container_label_" + SanitizeLabelName(key));
@@ -66,6 +133,10 @@ class CgroupExporter : public Exporter {
     std::lock_guard lock(mu_);
     if (!RefreshLayout(ctx)) {
       return false;
+    }
+    if (host_ && !host_->Refresh()) {
+      ctx.Error("procfs_unlistable", "cannot list the procfs: no processes, network or /proc I/O",
+                {{"path", host_->procfs()}});
     }
     const Layout& layout = reader_->layout();
     const auto& cgroups = cgroups_.Discover(layout.dir(layout.base()), parents_);
@@ -114,8 +185,14 @@ class CgroupExporter : public Exporter {
         }
         if (!reader_ || !(layout == reader_->layout())) {
           cgroups_.Clear();  // every path changed
+          reader_.reset();
+          host_.reset();
+          if (pid_view_ == PidView::kOther && !layout.empty()) {
+            host_ = std::make_unique<HostProcesses>(procfs_, ControllerOf(layout.base()),
+                                                    slash_is_root_);
+          }
           reader_ = std::make_unique<CgroupReader>(std::move(layout), procfs_, files_,
-                                                   &cgroupstats_, host_netns_);
+                                                   &cgroupstats_, host_net_, host_.get());
         }
         break;
       }
@@ -279,7 +356,10 @@ class CgroupExporter : public Exporter {
   FileReader files_;
   MountWatch mounts_;
   CgroupStatsClient cgroupstats_;
-  std::string host_netns_;
+  HostNet host_net_;
+  PidView pid_view_;
+  bool slash_is_root_;                   ///< this process is in the host's cgroup namespace
+  std::unique_ptr<HostProcesses> host_;  ///< with PidView::kOther: each cgroup's processes
   std::unique_ptr<CgroupReader> reader_;
   CgroupSet cgroups_;  // declared after files_: gives its descriptors back first
   std::shared_ptr<const ContainerSnapshot> snapshot_;  ///< the one the labels were built from

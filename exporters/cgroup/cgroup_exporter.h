@@ -3,7 +3,8 @@
 // The cgroup exporter: cAdvisor's per-container series from cgroups (v1, v2 or hybrid) and
 // /proc. Its parts: layout.h (where the hierarchies are, watched for mount changes),
 // cgroup_set.h (the cgroups reported, kept across scrapes), cgroup_reader.h and
-// kept_files.h (the I/O), cgroup_parsers.h and proc_parsers.h (pure parsers), taskstats.h
+// kept_files.h (the I/O), host_processes.h (each cgroup's processes when the procfs is of
+// another pid namespace), cgroup_parsers.h and proc_parsers.h (pure parsers), taskstats.h
 // (the kernel's task counts over netlink), metrics.h (the metric table).
 
 #include <chrono>

@@ -9,12 +9,14 @@
 namespace swarmscope::cgroup {
 
 CgroupReader::CgroupReader(Layout layout, std::string procfs, FileReader& files,
-                           CgroupStatsClient* cgroupstats, std::string host_netns)
+                           CgroupStatsClient* cgroupstats, HostNet host_net,
+                           const HostProcesses* host)
     : layout_(std::move(layout)),
       procfs_(std::move(procfs)),
       files_(files),
       cgroupstats_(cgroupstats),
-      host_netns_(std::move(host_netns)),
+      host_net_(std::move(host_net)),
+      host_(host),
       tick_ns_(1e9 / static_cast<double>(::sysconf(_SC_CLK_TCK))) {
   roots_.fill(-1);
   for (size_t h = 0; h < kHierarchyCount; ++h) {

@@ -14,20 +14,36 @@
 
 #include "collector/exporter.h"
 #include "exporters/cgroup/cgroup_set.h"
+#include "exporters/cgroup/host_processes.h"
 #include "exporters/cgroup/kept_files.h"
 #include "exporters/cgroup/layout.h"
 #include "exporters/cgroup/taskstats.h"
 
 namespace swarmscope::cgroup {
 
+/// The host's network namespace, as far as it can be known. A namespace's link
+/// (<procfs>/<pid>/ns/net) takes ptrace read access to the process, which a collector in a
+/// container lacks for the host's processes (without CAP_SYS_PTRACE it holds fewer
+/// capabilities than they do); its <procfs>/<pid>/net/dev does not, and that file's inode
+/// is the namespace's own (procfs makes one per namespace).
+struct HostNet {
+  std::string link;      ///< "net:[...]", "" if it cannot be read
+  uint64_t dev = 0;      ///< st_dev of <procfs>/1/net/dev
+  uint64_t net_dev = 0;  ///< st_ino of <procfs>/1/net/dev, 0 if it cannot be had
+  bool known() const { return !link.empty() || net_dev != 0; }
+};
+
 /// Reads cgroups of one layout. Holds the scratch buffers reused by every read. Not
 /// thread-safe (one scrape at a time).
 class CgroupReader {
  public:
-  /// `cgroupstats` may be null (task states then come from /proc). `host_netns` is the
-  /// target of <procfs>/1/ns/net ("" if unknown).
+  /// `cgroupstats` may be null (task states then come from /proc). `host_net` says which
+  /// network namespace is the host's. `host`, when not null, says which
+  /// processes each cgroup has (the procfs is of another pid namespace than this
+  /// process's, whose pids cgroup.procs and tasks would list); it is refreshed by the
+  /// caller before each scrape.
   CgroupReader(Layout layout, std::string procfs, FileReader& files, CgroupStatsClient* cgroupstats,
-               std::string host_netns);
+               HostNet host_net, const HostProcesses* host = nullptr);
   ~CgroupReader();
   CgroupReader(const CgroupReader&) = delete;
   CgroupReader& operator=(const CgroupReader&) = delete;
@@ -87,11 +103,19 @@ class CgroupReader {
   // Processes, threads, network and /proc (process_reader.cc).
   void ReadProcesses(CgroupState& c, bool fallback_io);
   void ReadNetwork(CgroupState& c, int64_t pid);
+  /// Whether process `pid` has a network namespace other than the host's (true when the
+  /// host's is unknown; false when the process is gone).
+  bool OwnNetwork(int64_t pid);
   void ReadProcIo(CgroupState& c);
   void ReadHostDisks(CgroupState& c);
   void ReadTaskStates(CgroupState& c);
   bool ReadTaskStatesFromKernel(CgroupState& c);
   void ReadTaskStatesFromProc(CgroupState& c);
+  /// The processes of `c` into ids_: its cgroup.procs, or from host_. False: no data.
+  bool ListProcesses(CgroupState& c);
+  /// The threads of `c` into sorted_ (sorted, unique): its tasks / cgroup.threads, or from
+  /// host_. False: no data.
+  bool ListThreads(CgroupState& c);
   /// Keeps one IdFile per id of `sorted_ids` in `files` (closing the rest).
   void SyncIdFiles(std::vector<IdFile>& files, std::span<const int64_t> sorted_ids);
   void MalformedProc(std::string_view path, std::string_view what);
@@ -100,7 +124,8 @@ class CgroupReader {
   std::string procfs_;
   FileReader& files_;
   CgroupStatsClient* cgroupstats_;
-  std::string host_netns_;
+  HostNet host_net_;
+  const HostProcesses* host_;
   std::array<int, kHierarchyCount> roots_;  ///< O_PATH descriptors of the mounts, or -1
   int proc_root_ = -1;
   ScrapeContext* ctx_ = nullptr;

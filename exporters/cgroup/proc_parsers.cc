@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "exporters/cgroup/cgroup_parsers.h"
 #include "exporters/cgroup/parse_util.h"
 
 namespace swarmscope::cgroup {
@@ -17,6 +18,18 @@ using parse::ForEachLine;
 using parse::NextField;
 using parse::Number;
 using parse::TrimSpace;
+
+// Whether `list` ("cpu,cpuacct") holds `name`.
+bool HasController(std::string_view list, std::string_view name) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    if (list.substr(0, comma) == name) {
+      return true;
+    }
+    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+  }
+  return false;
+}
 
 // --- netlink framing ---------------------------------------------------------------------
 
@@ -350,6 +363,62 @@ CgroupStatsReply ParseCgroupStatsReply(std::string_view reply, uint32_t seq) {
     out.kind = CgroupStatsReply::Kind::kMalformed;
   }
   return out;
+}
+
+std::optional<std::string_view> ParseProcCgroup(std::string_view text,
+                                                std::string_view controller) {
+  std::optional<std::string_view> found;
+  bool ok = true;
+  ForEachLine(text, [&](std::string_view line) {
+    if (!ok || line.empty()) {
+      return;
+    }
+    const size_t first = line.find(':');
+    const size_t second = first == std::string_view::npos ? first : line.find(':', first + 1);
+    if (second == std::string_view::npos || second + 1 >= line.size() ||
+        !Number<uint64_t>(line.substr(0, first)) || line[second + 1] != '/') {
+      ok = false;
+      return;
+    }
+    const std::string_view id = line.substr(0, first);
+    const std::string_view controllers = line.substr(first + 1, second - first - 1);
+    const bool match = controller.empty() ? id == "0" && controllers.empty()
+                                          : HasController(controllers, controller);
+    if (match && !found) {
+      found = line.substr(second + 1);
+    }
+  });
+  if (!ok || !found) {
+    return std::nullopt;
+  }
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (found->size() >= kDeleted.size() &&
+      found->substr(found->size() - kDeleted.size()) == kDeleted) {
+    return std::nullopt;
+  }
+  return found;
+}
+
+ProcessCgroup ClassifyCgroupPath(std::string_view path) {
+  ProcessCgroup out;
+  if (path == "/") {
+    out.root = true;
+    return out;
+  }
+  const size_t slash = path.rfind('/');
+  out.container_id = ContainerIdFromCgroupName(path.substr(slash + 1));
+  return out;
+}
+
+PidView ProcfsPidView(bool is_procfs, std::optional<std::string_view> self_link, int64_t own_pid) {
+  if (!is_procfs) {
+    return PidView::kSame;  // a fixture tree: its pids are whatever its files say
+  }
+  if (!self_link) {
+    return PidView::kOther;
+  }
+  const auto pid = Number<int64_t>(*self_link);
+  return pid && *pid == own_pid ? PidView::kSame : PidView::kOther;
 }
 
 }  // namespace swarmscope::cgroup

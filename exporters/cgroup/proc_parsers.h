@@ -61,6 +61,38 @@ struct TaskStates {
 /// in cgroupstats. Returns whether it was counted.
 bool CountTaskState(char state, TaskStates& states);
 
+// --- processes of another pid namespace ----------------------------------------------------
+
+/// The cgroup of a process in one hierarchy, from /proc/<pid>/cgroup
+/// ("hierarchy-id:controllers:path" lines): on v1 the line whose controller list holds
+/// `controller` ("memory"), on v2 (`controller` empty) the "0::" line. nullopt when no line
+/// matches or a line is malformed; a cgroup being removed (v2's " (deleted)") has none.
+/// The path is relative to the reader's cgroup namespace, so it may start with "/..".
+std::optional<std::string_view> ParseProcCgroup(std::string_view text, std::string_view controller);
+
+/// What a process's cgroup path (from ParseProcCgroup) says it belongs to, for the
+/// exporter: a container (the id in its last component: a 64-hex name or
+/// docker-<id>.scope; cgroup.procs semantics, so a process in a child cgroup of a
+/// container is not one of its processes), the root cgroup, or neither.
+struct ProcessCgroup {
+  std::string_view container_id;  ///< "" when not directly in a container cgroup
+  bool root = false;              ///< directly in the root cgroup ("/")
+};
+ProcessCgroup ClassifyCgroupPath(std::string_view path);
+
+/// Whose pids a procfs shows. The kernel renders cgroup.procs and tasks in the reader's
+/// pid namespace and leaves out processes outside it, while a bind-mounted host /proc
+/// names processes by their host pids: when the two namespaces differ, cgroup.procs says
+/// nothing about other containers and its pids name other processes in that procfs.
+enum class PidView {
+  kSame,   ///< the procfs is of this process's pid namespace (or is a fixture tree)
+  kOther,  ///< another namespace's: processes are found by listing the procfs
+};
+/// `is_procfs`: the directory is a procfs mount (not a fixture tree). `self_link`: the
+/// target of <procfs>/self (nullopt if it cannot be read: this process is not in that
+/// namespace). `own_pid`: getpid().
+PidView ProcfsPidView(bool is_procfs, std::optional<std::string_view> self_link, int64_t own_pid);
+
 // --- cgroupstats over generic netlink (linux/cgroupstats.h, linux/taskstats.h) ------------
 
 /// A request for the id of the TASKSTATS generic netlink family (CTRL_CMD_GETFAMILY).

@@ -1,6 +1,7 @@
 // The parts of CgroupReader that read /proc for a cgroup: its processes' network and I/O,
 // and its threads' states (from the kernel's cgroupstats, else from /proc).
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,14 +36,29 @@ void CgroupReader::SyncIdFiles(std::vector<IdFile>& files, std::span<const int64
   files.swap(id_files_);
 }
 
-void CgroupReader::ReadProcesses(CgroupState& c, bool fallback_io) {
+bool CgroupReader::ListProcesses(CgroupState& c) {
+  if (host_ != nullptr) {
+    // The procfs is of another pid namespace: cgroup.procs would list this process's
+    // namespace only (nothing for other containers), and its pids would name other
+    // processes there. The listing of the procfs says which processes are the cgroup's.
+    const auto pids = c.path == "/" ? host_->RootPids() : host_->PidsOf(c.container_id);
+    ids_.assign(pids.begin(), pids.end());
+    return true;
+  }
   const Hierarchy h = layout_.base();
   auto text = Text(c, h, kProcs);
   if (!text) {
-    return;
+    return false;
   }
   if (!ParseIdList(*text, ids_)) {
     Malformed(c, h, kProcs, "expected one pid per line");
+    return false;
+  }
+  return true;
+}
+
+void CgroupReader::ReadProcesses(CgroupState& c, bool fallback_io) {
+  if (!ListProcesses(c)) {
     return;
   }
   Stats& s = c.stats;
@@ -65,20 +81,35 @@ void CgroupReader::ReadProcesses(CgroupState& c, bool fallback_io) {
   }
 }
 
+bool CgroupReader::OwnNetwork(int64_t pid) {
+  std::string path;
+  if (!host_net_.link.empty()) {
+    ProcPath(path, pid, "/ns/net");
+    char link[128];
+    const ssize_t n = ::readlinkat(ProcRoot(), path.c_str(), link, sizeof(link));
+    if (n > 0) {
+      return std::string_view(link, static_cast<size_t>(n)) != host_net_.link;
+    }
+    path.clear();
+  }
+  // The link cannot be read (this process lacks ptrace access): the namespace's net/dev.
+  ProcPath(path, pid, "/net/dev");
+  struct stat st {};
+  if (::fstatat(ProcRoot(), path.c_str(), &st, 0) != 0) {
+    return false;  // exited
+  }
+  return host_net_.net_dev == 0 || st.st_ino != host_net_.net_dev || st.st_dev != host_net_.dev;
+}
+
 void CgroupReader::ReadNetwork(CgroupState& c, int64_t pid) {
   if (pid != c.net_pid) {
     // Another process speaks for the cgroup: look its namespace up once.
     files_.Close(c.net_dev);
     c.net_pid = pid;
-    c.net_own = pid == 1;
-    if (pid != 1) {
-      // A container on the host's network namespace has no network of its own (as cAdvisor).
-      std::string link_path;
-      ProcPath(link_path, pid, "/ns/net");
-      char link[128];
-      const ssize_t n = ::readlinkat(ProcRoot(), link_path.c_str(), link, sizeof(link));
-      c.net_own = n > 0 && std::string_view(link, static_cast<size_t>(n)) != host_netns_;
-    }
+    // A container on the host's network namespace has no network of its own (as
+    // cAdvisor); that holds for a container's pid 1 too (only the root cgroup speaks for
+    // the host).
+    c.net_own = c.path == "/" || OwnNetwork(pid);
   }
   if (!c.net_own) {
     return;
@@ -204,19 +235,31 @@ bool CgroupReader::ReadTaskStatesFromKernel(CgroupState& c) {
   return false;
 }
 
-void CgroupReader::ReadTaskStatesFromProc(CgroupState& c) {
+bool CgroupReader::ListThreads(CgroupState& c) {
+  if (host_ != nullptr) {
+    // As for processes (ListProcesses): the threads of the cgroup's processes, from procfs.
+    host_->ThreadsOf(c.path == "/" ? host_->RootPids() : host_->PidsOf(c.container_id), sorted_);
+    return true;
+  }
   const Hierarchy h = layout_.base();
   const FileId list = layout_.has_v1() ? kTasks : kThreads;
   auto text = Text(c, h, list);
   if (!text) {
-    return;
+    return false;
   }
   if (!ParseIdList(*text, sorted_)) {
     Malformed(c, h, list, "expected one thread id per line");
-    return;
+    return false;
   }
   std::sort(sorted_.begin(), sorted_.end());
   sorted_.erase(std::unique(sorted_.begin(), sorted_.end()), sorted_.end());
+  return true;
+}
+
+void CgroupReader::ReadTaskStatesFromProc(CgroupState& c) {
+  if (!ListThreads(c)) {
+    return;
+  }
   SyncIdFiles(c.threads, sorted_);
   TaskStates states;
   for (IdFile& f : c.threads) {

@@ -13,17 +13,24 @@
 // whether the limit let every file keep one.
 //
 //   build/tests/bench/cgroup_bench [--iterations=N] [--containers=100,1000,5000]
-//                                  [--daemon=build/swarmscope] [--real]
+//                                  [--daemon=build/swarmscope] [--real] [--pidns]
 //
 // Trees: copies of a container captured from real cgroups (tests/fixtures/cgroup/v1) on
 // tmpfs; with --real, also real (empty) cgroups made with mkdir under /docker in every v1
 // hierarchy of this machine. With --daemon, the daemon itself is run on the 1000-container
 // tree and its RSS and private (anonymous) memory read after scrapes.
+//
+// With --pidns (at 100 and 1000 containers of the sizes asked for): real cgroups with one
+// sleeping process each, scraped by the exporter in this process (pids of cgroup.procs,
+// the baseline) and then by one in a pid namespace of its own over the same /proc (as in
+// a swarm service: processes found by listing /proc and reading each one's
+// /proc/<pid>/cgroup once; see HostProcesses), in the same run.
 
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -32,6 +39,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -318,6 +326,163 @@ void DaemonRss(const std::string& daemon, const std::string& root, size_t n) {
   ::waitpid(pid, nullptr, 0);
 }
 
+// One sleeping process in each of `n` real container cgroups (every v1 hierarchy of
+// V1Files()); their pids, or empty when they cannot be placed.
+std::vector<pid_t> StartProcesses(size_t n) {
+  std::vector<pid_t> pids;
+  for (size_t i = 0; i < n; ++i) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      for (;;) {
+        ::pause();
+      }
+    }
+    if (pid < 0) {
+      break;
+    }
+    pids.push_back(pid);
+    for (const auto& [controller, files] : V1Files()) {
+      std::ofstream procs("/sys/fs/cgroup/" + controller + "/docker/" + Id(i) + "/cgroup.procs");
+      procs << pid << std::flush;
+      if (!procs) {
+        pids.push_back(-1);
+      }
+    }
+  }
+  if (pids.size() != n || std::count(pids.begin(), pids.end(), -1) > 0) {
+    for (const pid_t pid : pids) {
+      if (pid > 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+    pids.clear();
+  }
+  return pids;
+}
+
+void StopProcesses(const std::vector<pid_t>& pids) {
+  for (const pid_t pid : pids) {
+    ::kill(pid, SIGKILL);
+  }
+  for (const pid_t pid : pids) {
+    ::waitpid(pid, nullptr, 0);
+  }
+}
+
+// Median scrape of the exporter on the host's /proc, after a first scrape (timed too); how
+// many containers have their process in container_processes.
+struct PidnsRun {
+  double first = 0;
+  double median = 0;
+  size_t found = 0;
+  size_t cgroupstats = 0;  ///< containers whose task states came from cgroupstats (iowait)
+};
+PidnsRun ScrapeRealTree(int iterations) {
+  Exporter e("");
+  PidnsRun run;
+  size_t bytes = 0;
+  run.first = Ms(e.Collect(&bytes));
+  std::vector<double> all;
+  for (int i = 0; i < iterations; ++i) {
+    all.push_back(Ms(e.Collect(&bytes)));
+  }
+  run.median = Median(all);
+  std::istringstream text{std::string(e.writer.text())};
+  for (std::string line; std::getline(text, line);) {
+    if (line.rfind("container_processes{id=\"/docker/", 0) == 0 && line.ends_with(" 1")) {
+      ++run.found;
+    }
+    if (line.rfind("container_tasks_state{id=\"/docker/", 0) == 0 &&
+        line.find("state=\"iowait\"") != std::string::npos) {
+      ++run.cgroupstats;
+    }
+  }
+  return run;
+}
+
+// The exporter in a grandchild, reporting through a pipe: in a pid namespace of its own
+// (its parent unshared one) when `new_pidns`, else in this one. Both ways run alike (a
+// fresh process, forked twice), so that only the namespace differs.
+bool ScrapeInGrandchild(bool new_pidns, int iterations, PidnsRun* out) {
+  int answer[2];
+  if (::pipe(answer) != 0) {
+    return false;
+  }
+  std::fflush(stdout);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(answer[0]);
+    if (new_pidns && ::unshare(CLONE_NEWPID) != 0) {
+      ::_exit(2);
+    }
+    const pid_t init = ::fork();
+    if (init == 0) {
+      const PidnsRun run = ScrapeRealTree(iterations);
+      const bool written = ::write(answer[1], &run, sizeof(run)) == sizeof(run);
+      ::_exit(written && (::getpid() == 1) == new_pidns ? 0 : 3);
+    }
+    int status = 0;
+    ::waitpid(init, &status, 0);
+    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 4);
+  }
+  ::close(answer[1]);
+  const bool got = ::read(answer[0], out, sizeof(*out)) == sizeof(*out);
+  ::close(answer[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return got && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void MeasurePidns(size_t n, int iterations) {
+  if (!MakeRealCgroups(n)) {
+    std::printf("pidns   containers=%zu: cannot create cgroups (not root?)\n", n);
+    RemoveRealCgroups(n);
+    return;
+  }
+  const std::vector<pid_t> pids = StartProcesses(n);
+  if (pids.empty()) {
+    std::printf("pidns   containers=%zu: cannot place a process in every cgroup\n", n);
+  } else {
+    size_t host_processes = 0;
+    for (const auto& e : fs::directory_iterator("/proc")) {
+      host_processes += std::isdigit(e.path().filename().string()[0]) != 0 ? 1 : 0;
+    }
+    // Kernel caches warm (the cgroups and processes are new), so that both first scrapes
+    // are an exporter's first, not the kernel's.
+    (void)ScrapeRealTree(1);
+    PidnsRun same;
+    PidnsRun other;
+    if (!ScrapeInGrandchild(false, iterations, &same) ||
+        !ScrapeInGrandchild(true, iterations, &other)) {
+      std::printf(
+          "pidns   containers=%zu: cannot scrape from a child process, or from one in a pid "
+          "namespace of its own\n",
+          n);
+    } else {
+      std::printf(
+          "pidns   containers=%-5zu processes on the host=%-5zu same pid namespace "
+          "(cgroup.procs): scrape=%8.2f ms (first %8.2f ms)  other pid namespace (listing "
+          "/proc): scrape=%8.2f ms (first %8.2f ms)  ratio=%.2fx  first ratio=%.2fx  "
+          "containers with their process found: %zu and %zu of %zu, task states from "
+          "cgroupstats: %zu and %zu\n",
+          n, host_processes, same.median, same.first, other.median, other.first,
+          other.median / same.median, other.first / same.first, same.found, other.found, n,
+          same.cgroupstats, other.cgroupstats);
+    }
+    StopProcesses(pids);
+  }
+  for (int attempt = 0; attempt < 50; ++attempt) {  // exited processes leave their cgroups
+    RemoveRealCgroups(n);
+    if (!fs::exists("/sys/fs/cgroup/memory/docker/" + Id(0)) &&
+        !fs::exists("/sys/fs/cgroup/memory/docker/" + Id(n - 1))) {
+      break;
+    }
+    ::usleep(20000);
+  }
+  std::fflush(stdout);
+}
+
 // Descriptors are what keeping files open costs: the exporter raises its soft limit to the
 // hard one. Docker gives a container a hard limit of 524288 or more; this process may have
 // been started with less, so raise the hard limit too when allowed (as `ulimit -Hn` would).
@@ -352,6 +517,7 @@ int main(int argc, char** argv) {
   std::vector<size_t> sizes = {100, 600, 1000, 5000};
   std::string daemon;
   bool real = false;
+  bool pidns = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a.rfind("--iterations=", 0) == 0) {
@@ -362,6 +528,9 @@ int main(int argc, char** argv) {
     }
     if (a == "--real") {
       real = true;
+    }
+    if (a == "--pidns") {
+      pidns = true;
     }
     if (a.rfind("--containers=", 0) == 0) {
       sizes.clear();
@@ -396,6 +565,15 @@ int main(int argc, char** argv) {
       Measure("real", "", n, iterations);
       RemoveRealCgroups(n);
     }
+  }
+  if (pidns) {
+    for (size_t n : sizes) {
+      if (n == 100 || n == kBarContainers) {
+        MeasurePidns(n, iterations);
+      }
+    }
+  }
+  if (real || pidns) {
     for (const auto& [controller, files] : V1Files()) {
       ::rmdir(("/sys/fs/cgroup/" + controller + "/docker").c_str());
     }

@@ -69,6 +69,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!ParseDiskstatsInto(in, disks) && !disks.empty()) {
     __builtin_trap();  // a malformed file leaves no half list behind
   }
+  // A process's cgroup is a path; a container's id in it is one of 64 hex digits.
+  for (const std::string_view controller : {"memory", ""}) {
+    if (auto path = ParseProcCgroup(in, controller)) {
+      if (path->empty() || path->front() != '/') {
+        __builtin_trap();
+      }
+      const ProcessCgroup c = ClassifyCgroupPath(*path);
+      if ((c.root && *path != "/") || (!c.container_id.empty() && c.container_id.size() != 64)) {
+        __builtin_trap();
+      }
+    }
+  }
+  (void)ProcfsPidView(true, in, 1);
   std::vector<NetDevice> net(2);
   (void)ParseNetDevInto(in, net);
   TaskStates states;

@@ -7,7 +7,10 @@ process that overruns a small memory limit; a running, a sleeping and a stopped 
 the task states), and checks what swarmscope serves against the kernel's own files and
 against the expected direction of change. Task states are checked as the kernel's
 cgroupstats counts them (cgroup v1) and as /proc does (where cgroupstats misses tasks, or on
-v2). Run as root:
+v2). Then the daemon runs in a pid namespace of its own over the host's /proc (as in a swarm
+service, which cannot have `pid: host`): processes, network, the /proc I/O fallback and task
+states of a container with real processes, and no container given the host's interfaces.
+Run as root:
 
     tests/integration/cgroup_test.py build/ci/swarmscope
 """
@@ -32,6 +35,8 @@ IDS = {
     "v1only": "5d" * 32,
     "states": "5e" * 32,
     "freezable": "5f" * 32,
+    "pidns_app": "71" * 32,
+    "pidns_self": "72" * 32,
 }
 
 
@@ -143,10 +148,10 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, flags=()):
+    def __init__(self, flags=(), prefix=()):
         self.port = free_port()
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([BINARY, f"--web.listen-address=127.0.0.1:{self.port}",
+        self.proc = subprocess.Popen([*prefix, BINARY, f"--web.listen-address=127.0.0.1:{self.port}",
                                       "--log.level=warn", *flags], stdout=self.log, stderr=self.log)
         for _ in range(100):
             try:
@@ -171,8 +176,8 @@ class Daemon:
                 samples[(m.group(1), m.group(2) or "")] = float(m.group(3))
         return text, samples
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
+    def stop(self, pid=None):
+        os.kill(pid or self.proc.pid, signal.SIGTERM)
         rc = self.proc.wait(timeout=5)
         self.log.seek(0)
         return rc, self.log.read().decode()
@@ -217,6 +222,118 @@ def check_task_states(daemon, cid, source):
         fail(f"cgroupstats iowait {states['iowait']}, expected 0")
     ok(f"task states from {source}: running 1, sleeping 1, stopped 1, uninterruptible 0"
        f"{', iowait 0' if source == 'cgroupstats' else ', no iowait series'}")
+
+
+IO_WORKER = r"""
+import os, sys
+sys.stdin.readline()
+with open(sys.argv[1], "wb") as f:
+    f.write(os.urandom(8 << 20))
+    f.flush()
+    os.fsync(f.fileno())
+sys.stdout.write("written\n"); sys.stdout.flush()
+sys.stdin.readline()
+"""
+
+
+def host_interfaces():
+    """The host's interfaces as the exporter reports them (no lo, veth*, docker*)."""
+    names = [line.split(":")[0].strip() for line in read("/proc/1/net/dev").splitlines()[2:]]
+    return {n for n in names if n != "lo" and not n.startswith(("veth", "docker"))}
+
+
+def check_other_pid_namespace(workers):
+    """The daemon in a pid namespace of its own, reading the host's /proc (not remounted):
+    cgroup.procs lists nothing of other containers there, and its own pid 1 is the host's
+    init in that /proc. Its processes come from listing /proc instead."""
+    app, me = IDS["pidns_app"], IDS["pidns_self"]
+    # The app: its own network namespace with a pair of interfaces of its own, a process
+    # that writes 8 MiB to disk, and a sleeping child.
+    scratch = tempfile.NamedTemporaryFile(dir="/var/tmp", delete=False)
+    scratch.close()
+    writer = subprocess.Popen(
+        ["unshare", "--net", "sh", "-c",
+         "ip link add swarmscope0 type veth peer name swarmscope1 && ip link set swarmscope0 up && "
+         f'exec {sys.executable} -c "$0" "$1"', IO_WORKER, scratch.name],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    workers.append(writer)
+    for _ in range(100):  # until sh has set the interface up and become python
+        if os.path.basename(os.readlink(f"/proc/{writer.pid}/exe")).startswith("python"):
+            break
+        time.sleep(0.02)
+    join_cgroup(app, writer.pid)
+    child = subprocess.Popen(["nsenter", f"--net=/proc/{writer.pid}/ns/net", "sleep", "1000"])
+    workers.append(child)
+    join_cgroup(app, child.pid)
+    writer.stdin.write("go\n")
+    writer.stdin.flush()
+    if writer.stdout.readline().strip() != "written":
+        fail("the I/O worker did not write its file")
+    os.unlink(scratch.name)
+
+    daemon = Daemon(flags=("--cgroup.parents=/docker",),
+                    prefix=("unshare", "--pid", "--fork", "--kill-child"))
+    inner = None
+    for _ in range(100):
+        children = read(f"/proc/{daemon.proc.pid}/task/{daemon.proc.pid}/children").split()
+        if children:
+            inner = int(children[0])
+            break
+        time.sleep(0.02)
+    if inner is None:
+        fail("no daemon under unshare --pid --fork")
+    try:
+        nspid = [line.split()[1:] for line in read(f"/proc/{inner}/status").splitlines()
+                 if line.startswith("NSpid:")]
+        if nspid != [[str(inner), "1"]]:
+            fail("the daemon is not pid 1 of a pid namespace of its own")
+        # The daemon's own container: listed as pid 1 by its cgroup.procs.
+        join_cgroup(me, inner)
+        _, s = daemon.scrape()
+        time.sleep(0.2)
+        _, s = daemon.scrape()
+        procs = value(s, "container_processes", app)
+        if procs != 2:
+            fail(f"container_processes of a container in another pid namespace: {procs}, expected 2")
+        ok("other pid namespace: container_processes 2 for a container of 2 processes")
+        own = value(s, "container_processes", me)
+        if own != 1:
+            fail(f"container_processes of the collector's own container: {own}, expected 1")
+        ok("other pid namespace: the collector's own container has its 1 process")
+        nets = sorted(re.search(r'interface="([^"]*)"', labels).group(1) for (n, labels) in s
+                      if n == "container_network_receive_bytes_total" and f'id="/docker/{app}"' in labels)
+        if nets != ["swarmscope0", "swarmscope1"]:
+            fail(f"network of a container in another pid namespace: {nets}, expected its own "
+                 "swarmscope0 and swarmscope1")
+        ok("other pid namespace: network series from the container's own namespace "
+           "(swarmscope0, swarmscope1)")
+        host = host_interfaces()
+        leaked = sorted(labels for (n, labels), _ in s.items()
+                        if n.startswith("container_network_") and 'id="/"' not in labels
+                        and any(f'interface="{i}"' in labels for i in host))
+        if leaked:
+            fail(f"containers reported with the host's interfaces {sorted(host)}: {leaked[:4]}")
+        root = {labels for (n, labels) in s if n == "container_network_receive_bytes_total"
+                and 'id="/"' in labels}
+        if host and not root:
+            fail("the root cgroup has no network series (the host's)")
+        ok(f"other pid namespace: no container has the host's interfaces ({', '.join(sorted(host))}); "
+           "the root cgroup has them")
+        written = sum(v for (n, labels), v in s.items() if n == "container_fs_writes_bytes_total"
+                      and f'id="/docker/{app}"' in labels)
+        if written < 8 << 20:
+            fail(f"bytes written by a container in another pid namespace: {written}, expected >= 8 MiB")
+        ok(f"other pid namespace: bytes written counted ({written / 2**20:.1f} MiB)")
+        states = task_states(s, app)
+        if states["sleeping"] != 2 or states["running"] != 0:
+            fail(f"task states of a container in another pid namespace: {states}, expected 2 sleeping")
+        ok("other pid namespace: task states of the container's processes (2 sleeping)")
+        if s.get(("swarmscope_scrape_collector_success", '{collector="cgroup"}')) != 1:
+            fail("cgroup collector failed in another pid namespace")
+    finally:
+        rc, log = daemon.stop(inner)
+    if rc != 0 or "level=error" in log:
+        fail(f"daemon in another pid namespace: exit code {rc}, log:\n{log}")
 
 
 def main():
@@ -277,6 +394,12 @@ def main():
         if threads != 4 or procs != 1:
             fail(f"threads {threads}, processes {procs}; expected 4 and 1")
         ok("threads and processes counted (4 threads in 1 process)")
+        # The busy process is on the host's network: no network series of its own.
+        host_net = sorted(labels for (n, labels) in s2 if n.startswith("container_network_")
+                          and f'id="/docker/{IDS["busy"]}"' in labels)
+        if host_net:
+            fail(f"a container on the host's network has network series: {host_net[:3]}")
+        ok("a container on the host's network namespace has no network series")
 
         # Memory: the working set follows an allocation of 64 MiB and its release.
         _, s = daemon.scrape()
@@ -395,6 +518,8 @@ def main():
             fail(f"daemon exit code {rc}")
         if "level=error" in log:
             fail(f"errors in the daemon log:\n{log}")
+
+        check_other_pid_namespace(workers)
     finally:
         if daemon is not None:
             daemon.stop()

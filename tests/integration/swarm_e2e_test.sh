@@ -163,6 +163,12 @@ svc='container_label_com_docker_swarm_service_name="e2e_app"'
 wait_prom "CPU and working set of the test service's containers, with their swarm service label" 90 \
   "$(query "count(container_cpu_usage_seconds_total{$svc}) == 2 and count(container_memory_working_set_bytes{$svc}) == 2")" \
   'len(r) == 1'
+# The collector has a pid namespace of its own (a swarm service cannot share the host's):
+# the test service's processes are found in the host's /proc, and its own container, on the
+# host's network, must not get the host's interfaces.
+wait_prom "network, block I/O and processes of the test service's containers; none for the collector's own on the host network" 90 \
+  "$(query "count(count by (id) (container_network_receive_bytes_total{$svc})) == 2 and count(count by (id) (container_fs_writes_bytes_total{$svc} or container_fs_reads_bytes_total{$svc})) == 2 and count(container_processes{$svc} >= 1) == 2 and on() absent(container_network_receive_bytes_total{container_label_com_docker_swarm_service_name=\"swarmscope_collector\"})")" \
+  'len(r) == 1'
 wait_prom "the swarm service metrics show desired = running = 2" 90 \
   "$(query 'docker_swarm_service_desired_tasks{service_name="e2e_app"} == 2 and docker_swarm_service_running_tasks{service_name="e2e_app"} == 2')" \
   'len(r) == 1'

@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -214,7 +215,7 @@ class CgroupReading : public ::testing::Test {
 TEST_F(CgroupReading, CgroupRemovedBetweenDiscoveryAndReadIsSkippedSilently) {
   const auto mounts = ParseMountInfo(ReadAll(root_ + "/proc/1/mountinfo"));
   const Layout layout = DiscoverLayout(mounts, PathMapper{root_, root_ + "/sys"});
-  CgroupReader reader(layout, root_ + "/proc", files_, nullptr, "");
+  CgroupReader reader(layout, root_ + "/proc", files_, nullptr, HostNet{});
   CgroupSet set(files_);
   const auto& cgroups = set.Discover(layout.dir(layout.base()), {"/system.slice"});
   ASSERT_EQ(cgroups.size(), 3u);  // the root and two containers
@@ -231,6 +232,46 @@ TEST_F(CgroupReading, CgroupRemovedBetweenDiscoveryAndReadIsSkippedSilently) {
   EXPECT_EQ(text.find("swarmscope_collector_errors_total{"), std::string::npos);
   // The next discovery drops it.
   EXPECT_EQ(set.Discover(layout.dir(layout.base()), {"/system.slice"}).size(), 2u);
+}
+
+// A collector in a container cannot read the ns links of the host's processes: the host's
+// network namespace is told by the inode of its net/dev (one per namespace in procfs; a
+// hard link here). And only the root cgroup speaks for the host: a container whose
+// cgroup.procs lists pid 1 (the collector's own container, seen from its own pid
+// namespace) does not get pid 1's interfaces.
+TEST_F(CgroupReading, HostNetworkByNetDevInodeAndPidOneSpeaksForNoContainer) {
+  const std::string cccc =
+      "/system.slice/docker-" + std::string(4, 'c') + std::string(60, '3') + ".scope";
+  for (const char* pid : {"1", "107", "108"}) {
+    fs::remove_all(root_ + "/proc/" + pid + "/ns");
+  }
+  std::ofstream(root_ + "/sys/fs/cgroup" + cccc + "/cgroup.procs") << "1\n";
+  struct stat host {};
+  ASSERT_EQ(::stat((root_ + "/proc/1/net/dev").c_str(), &host), 0);
+  const HostNet host_net{"", host.st_dev, host.st_ino};
+  const auto mounts = ParseMountInfo(ReadAll(root_ + "/proc/1/mountinfo"));
+  const Layout layout = DiscoverLayout(mounts, PathMapper{root_, root_ + "/sys"});
+  auto read_all = [&](std::vector<std::string>& with_network) {
+    CgroupReader reader(layout, root_ + "/proc", files_, nullptr, host_net);
+    CgroupSet set(files_);
+    with_network.clear();
+    for (CgroupState* c : set.Discover(layout.dir(layout.base()), {"/system.slice"})) {
+      ASSERT_TRUE(reader.Read(*c, ctx_)) << c->path;
+      if (!c->stats.net.empty()) {
+        with_network.push_back(c->path);
+      }
+    }
+  };
+  std::vector<std::string> with_network;
+  read_all(with_network);
+  const std::string dddd =
+      "/system.slice/docker-" + std::string(4, 'd') + std::string(60, '4') + ".scope";
+  EXPECT_EQ(with_network, (std::vector<std::string>{"/", dddd}));
+  // Process 108 on the host's network: its net/dev is the host's.
+  fs::remove(root_ + "/proc/108/net/dev");
+  fs::create_hard_link(root_ + "/proc/1/net/dev", root_ + "/proc/108/net/dev");
+  read_all(with_network);
+  EXPECT_EQ(with_network, (std::vector<std::string>{"/"}));
 }
 
 TEST(CgroupStats, CountsTheTasksOfARealV1Cgroup) {

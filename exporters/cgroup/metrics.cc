@@ -323,7 +323,9 @@ const std::vector<MetricRow>& MetricTable() {
          EmitPressure(f, l, s.memory_pressure, false);
        }},
       {{"container_processes", MetricType::kGauge,
-        "Number of processes running inside the container (cgroup.procs).", ""},
+        "Number of processes running inside the container (cgroup.procs; from a pid namespace of "
+        "its own, the procfs listing with /proc/<pid>/cgroup).",
+        ""},
        [](FamilyWriter& f, const LabelSet& l, const Stats& s) { Maybe(f, l, s.processes); }},
       {{"container_spec_cpu_period", MetricType::kGauge,
         "CPU period of the container (cpu.cfs_period_us or cpu.max). Read when the cgroup is first "

@@ -28,7 +28,7 @@ def build():
             stat("keepalived up", "Nodes whose keepalived dumps are current, of those with keepalived.",
                  ["sum(keepalived_up)"], "none", w=4),
             stat("Failovers (24h)", "Times a VRID's master changed on the wire in the last day.",
-                 [f"max by (vrid) (increase(keepalived_wire_master_changes_total[24h]))"], "none",
+                 ["max by (vrid) (increase(keepalived_wire_master_changes_total[24h]))"], "none",
                  w=4, steps=("green", (1, "orange"))),
             table("Where each VIP is", "The node holding each VIP now and the interface.",
                   [f"max by (vip, node_name, intf) (keepalived_vip_interface_info{{{VIP}}})"], "none",

@@ -42,7 +42,7 @@ import urllib.request
 import yaml
 
 from ceph_test import Cluster, Swarmscope, get
-from checks import fail, ok, summary
+from checks import fail, ok, stop, summary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGES = ("ceph-prometheus-alerts", "ceph-grafana-dashboards")
@@ -230,11 +230,7 @@ class Prometheus:
         return sorted(r.get("data") or [])
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc)
 
 
 # ---- Grafana's variables ----

@@ -1,5 +1,7 @@
 """The Python integration tests' common output: an "ok:" line per check passed, "FAIL:" and
-exit 1 on the first that fails, and the count at the end."""
+exit 1 on the first that fails, and the count at the end; and stopping a process they
+started."""
+import subprocess
 import sys
 
 _passed = 0
@@ -18,3 +20,13 @@ def fail(what):
 
 def summary(test):
     print(f"{test}: {_passed} checks passed")
+
+
+def stop(proc, seconds=10):
+    """SIGTERM, then SIGKILL if proc has not exited within `seconds`."""
+    proc.terminate()
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -19,14 +19,13 @@ swarmscope itself never signals keepalived.
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-from checks import fail, ok, summary
+from checks import fail, ok, stop, summary
 
 BINARY = os.path.abspath(sys.argv[1])
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -87,11 +86,7 @@ class Node:
         return parse(r.stdout)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc)
         self.log.close()
 
 
@@ -189,7 +184,7 @@ def main():
              and all(value(s[k], "keepalived_up") == 1 for k in NODES)
              and value(s[1], "keepalived_advertisements_sent_total", iname="VI_1") > 0
              and value(s[2], "keepalived_vrrp_effective_priority", iname="VI_1") == 100)
-        s = nodes[1].scrape()
+        nodes[1].scrape()
         path = os.path.join(work, "n1.prom")
         open(path, "w").write(nodes[1].last)
         r = subprocess.run(["promtool", "check", "metrics"], stdin=open(path), text=True,

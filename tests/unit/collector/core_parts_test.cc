@@ -9,7 +9,9 @@
 #include <prometheus/text_serializer.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <optional>
 #include <regex>
 #include <sstream>
 
@@ -138,22 +140,30 @@ TEST(ContainerInventory, SnapshotsAreStable) {
   EXPECT_EQ(inv.Snapshot()->containers.size(), 1u);
 }
 
-// Naming rules for every family the daemon itself serves (exporters test their own tables
-// with the same rule in their tests).
-TEST(MetricNames, SelfMetricsFollowConventions) {
+// What a scrape serves of the self metrics, after `record` has counted into them.
+std::optional<testing::Exposition> ScrapeSelfMetrics(
+    const std::function<void(SelfMetrics&)>& record) {
   std::FILE* devnull = std::fopen("/dev/null", "w");
   Logger log(LogLevel::kError, LogFormat::kLogfmt, devnull);
   SelfMetrics self(log);
-  self.CountRequest("metrics", 200);
-  self.ErrorsFor("x").Report("cause", "msg", {});
-  self.ObserveCollection("x", 0.1, true, false);
-  self.ObserveCollection("x", 0.1, true, true);
+  record(self);
   ExporterHost host(self, log);
   Scraper scraper(host, self, log);
   std::string out;
   scraper.Scrape(Clock::now() + std::chrono::seconds(1), out);
   std::fclose(devnull);
-  const auto e = testing::ParseExposition(out);
+  return testing::ParseExposition(out);
+}
+
+// Naming rules for every family the daemon itself serves (exporters test their own tables
+// with the same rule in their tests).
+TEST(MetricNames, SelfMetricsFollowConventions) {
+  const auto e = ScrapeSelfMetrics([](SelfMetrics& self) {
+    self.CountRequest("metrics", 200);
+    self.ErrorsFor("x").Report("cause", "msg", {});
+    self.ObserveCollection("x", 0.1, true, false);
+    self.ObserveCollection("x", 0.1, true, true);
+  });
   ASSERT_TRUE(e);
   const std::regex name_re("^[a-z_][a-z0-9_]*$");
   for (const auto& [name, family] : e->families) {
@@ -170,17 +180,10 @@ TEST(MetricNames, SelfMetricsFollowConventions) {
 // A collector's failure and timeout counters exist at 0 from its first collection, so that
 // rate() and increase() see the first failure or timeout too.
 TEST(SelfMetrics, FailureAndTimeoutCountersStartAtZero) {
-  std::FILE* devnull = std::fopen("/dev/null", "w");
-  Logger log(LogLevel::kError, LogFormat::kLogfmt, devnull);
-  SelfMetrics self(log);
-  self.ObserveCollection("ok", 0.1, true, false);
-  self.ObserveCollection("slow", 0.1, true, true);
-  ExporterHost host(self, log);
-  Scraper scraper(host, self, log);
-  std::string out;
-  scraper.Scrape(Clock::now() + std::chrono::seconds(1), out);
-  std::fclose(devnull);
-  const auto e = testing::ParseExposition(out);
+  const auto e = ScrapeSelfMetrics([](SelfMetrics& self) {
+    self.ObserveCollection("ok", 0.1, true, false);
+    self.ObserveCollection("slow", 0.1, true, true);
+  });
   ASSERT_TRUE(e);
   const auto* failures =
       testing::FindSample(*e, "swarmscope_collector_failures_total", {{"collector", "ok"}});

@@ -1,8 +1,7 @@
 #pragma once
 
-// Pure parsers of the /proc files the cgroup exporter reads, and the encoding and decoding
-// of the kernel's cgroupstats messages (generic netlink): bytes in, plain struct out. No
-// I/O, no globals, no throws.
+// Pure parsers of the /proc files the cgroup exporter reads: bytes in, plain struct out. No
+// I/O, no globals, no throws. (The kernel's cgroupstats messages: cgroupstats_parsers.h.)
 
 #include <cstdint>
 #include <optional>
@@ -92,31 +91,5 @@ enum class PidView {
 /// target of <procfs>/self (nullopt if it cannot be read: this process is not in that
 /// namespace). `own_pid`: getpid().
 PidView ProcfsPidView(bool is_procfs, std::optional<std::string_view> self_link, int64_t own_pid);
-
-// --- cgroupstats over generic netlink (linux/cgroupstats.h, linux/taskstats.h) ------------
-
-/// A request for the id of the TASKSTATS generic netlink family (CTRL_CMD_GETFAMILY).
-std::string BuildTaskstatsFamilyRequest(uint32_t seq);
-/// The family id in the reply to BuildTaskstatsFamilyRequest(seq). On an error reply,
-/// nullopt and `*error` = the (positive) errno; on a malformed reply, nullopt and 0.
-std::optional<uint16_t> ParseTaskstatsFamilyReply(std::string_view reply, uint32_t seq,
-                                                  int* error = nullptr);
-
-/// A CGROUPSTATS_CMD_GET request for the cgroup directory open as `dir_fd`.
-std::string BuildCgroupStatsRequest(uint16_t family, uint32_t seq, uint32_t dir_fd);
-
-/// What a reply to BuildCgroupStatsRequest() says.
-struct CgroupStatsReply {
-  enum class Kind {
-    kStats,      ///< `states` holds the counts (with iowait)
-    kError,      ///< the kernel refused: `error` is the errno (EINVAL: not a v1 cgroup)
-    kOther,      ///< a message for another request (a stale sequence number): skip it
-    kMalformed,  ///< not a reply this parser understands
-  };
-  Kind kind = Kind::kMalformed;
-  int error = 0;
-  TaskStates states;
-};
-CgroupStatsReply ParseCgroupStatsReply(std::string_view reply, uint32_t seq);
 
 }  // namespace swarmscope::cgroup

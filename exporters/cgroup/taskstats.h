@@ -9,7 +9,7 @@
 #include <chrono>
 #include <cstdint>
 
-#include "exporters/cgroup/proc_parsers.h"
+#include "exporters/cgroup/cgroupstats_parsers.h"
 
 namespace swarmscope::cgroup {
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "exporters/cgroup/cgroup_parsers.h"
+#include "exporters/cgroup/cgroupstats_parsers.h"
 #include "exporters/cgroup/layout.h"
 #include "exporters/cgroup/proc_parsers.h"
 

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "collector/metric_writer.h"
+#include "exporters/cgroup/cgroupstats_parsers.h"
 #include "exporters/cgroup/layout.h"
 #include "exporters/cgroup/proc_parsers.h"
 

@@ -101,7 +101,13 @@ ok "promtool check metrics passes"
 # scrape a second collector, whose background polls are an hour apart, through a proxy of
 # its own: every request it sends in that window would be the scrapes'.
 $docker_cli stack rm dt >/dev/null
-$docker_cli update --restart=no restarter >/dev/null
+# dockerd refuses to update a container waiting out its restart back-off ("cannot update a
+# stopped container"); it runs for a second between back-offs, so try until one lands.
+for i in $(seq 150); do
+  $docker_cli update --restart=no restarter >/dev/null 2>"$WORK/update.err" && break
+  [ "$i" -lt 150 ] || fail "docker update --restart=no restarter: $(cat "$WORK/update.err")"
+  sleep 0.2
+done
 for _ in $(seq 60); do
   [ -z "$($docker_cli ps -q --filter label=com.docker.stack.namespace=dt)" ] && break
   sleep 0.5

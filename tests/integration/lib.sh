@@ -40,10 +40,5 @@ start_swarmscope() {
 # build_test_image DOCKER_CLI: a FROM scratch image with busybox (no registry), tagged
 # swarmscope-test/busybox:1, for the workloads of the Docker tests.
 build_test_image() {
-  local ctx="$WORK/busybox-image"
-  mkdir -p "$ctx/rootfs/bin"
-  cp /bin/busybox "$ctx/rootfs/bin/busybox"
-  for a in sh sleep dd cat head true false; do ln -s busybox "$ctx/rootfs/bin/$a"; done
-  printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["/bin/sleep", "3600"]\n' >"$ctx/Dockerfile"
-  DOCKER_BUILDKIT=0 "$1" build -q -t swarmscope-test/busybox:1 "$ctx" >/dev/null
+  DOCKER=$1 bash "$(dirname "${BASH_SOURCE[0]}")/../../provisioning/workload-image.sh" "$WORK/busybox-image"
 }

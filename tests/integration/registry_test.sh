@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # stacks/registry for real: the registry built from Debian's docker-registry package (FROM
-# scratch, tests/integration/debian-images.sh registry) deployed with the stack file on this
+# scratch, provisioning/debian-images.sh registry) deployed with the stack file on this
 # machine's own dockerd and single-node swarm (tests/integration/dockerd.sh), next to the
 # monitoring stack (Prometheus from Debian's package) that scrapes it by its labels.
 # Checked: what traefik's swarm provider would read (service labels, the task on
@@ -39,8 +39,8 @@ trap 'teardown; cleanup' EXIT
 eval "export $(DOCKERD_DATA_PATH_PORT=14789 bash "$here/dockerd.sh" start "$dk")"
 [ "$($docker_cli info --format '{{.Swarm.Cluster.DataPathPort}}')" = 14789 ] || fail "the swarm's data path port is not 14789"
 ok "dockerd with a single-node swarm is up"
-bash "$here/debian-images.sh" registry "${TEST_DEB_CACHE:-$WORK/deb}" >/dev/null
-bash "$here/debian-images.sh" build "${TEST_DEB_CACHE:-$WORK/deb}" >/dev/null
+bash "$repo/provisioning/debian-images.sh" registry "${TEST_DEB_CACHE:-$WORK/deb}" >/dev/null
+bash "$repo/provisioning/debian-images.sh" build "${TEST_DEB_CACHE:-$WORK/deb}" >/dev/null
 build_test_image "$docker_cli"
 ok "images built: the registry from Debian's docker-registry, Prometheus, Alertmanager and node-exporter (FROM scratch)"
 

@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 CHECKS_NAME=stacks source "$repo/tests/support/checks.sh"
 
-bash "$here/debian-images.sh" extract "${TEST_DEB_CACHE:-$WORK/deb}"
+bash "$repo/provisioning/debian-images.sh" extract "${TEST_DEB_CACHE:-$WORK/deb}"
 amtool="${TEST_DEB_CACHE:-$WORK/deb}/root/usr/bin/amtool"
 
 cd "$repo"

@@ -61,7 +61,7 @@ hostname=$($docker_cli info --format '{{.Name}}')
 # Images: all local, nothing pulled.
 bash "$repo/provisioning/build-image.sh" --binary "$SWARMSCOPE" --tag swarmscope:e2e
 bash "$repo/provisioning/build-keepalived-image.sh" --tag swarmscope-keepalived:e2e
-bash "$here/debian-images.sh" build "${TEST_DEB_CACHE:-$WORK/deb}" >/dev/null
+bash "$repo/provisioning/debian-images.sh" build "${TEST_DEB_CACHE:-$WORK/deb}" >/dev/null
 build_test_image "$docker_cli"
 ok "images built: swarmscope and keepalived (FROM scratch), Prometheus, Alertmanager, node-exporter from Debian packages"
 

@@ -3,9 +3,9 @@
 # for tests on a machine that reaches no registry (shared/recipes/docker-swarm.md): the .deb
 # files are fetched from the Debian mirror with `apt-get download`, unpacked with dpkg-deb,
 # and each binary is packaged FROM scratch (provisioning/scratch-rootfs.sh).
-#   tests/integration/debian-images.sh extract DIR   # unpack only: DIR/root/usr/bin/{promtool,amtool,...}
-#   tests/integration/debian-images.sh build DIR     # also build the images, print their tags
-#   tests/integration/debian-images.sh registry DIR  # only the registry's image (docker-registry)
+#   provisioning/debian-images.sh extract DIR   # unpack only: DIR/root/usr/bin/{promtool,amtool,...}
+#   provisioning/debian-images.sh build DIR     # also build the images, print their tags
+#   provisioning/debian-images.sh registry DIR  # only the registry's image (docker-registry)
 # Images: swarmscope-test/prometheus:deb, swarmscope-test/alertmanager:deb,
 # swarmscope-test/node-exporter:deb, with the upstream images' entrypoints (/bin/prometheus,
 # /bin/alertmanager, /bin/node_exporter) so a stack file works with either.
@@ -15,7 +15,7 @@
 set -euo pipefail
 cmd=${1:?usage: $0 extract|build|registry DIR}
 dir=${2:?usage: $0 extract|build|registry DIR}
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+repo=$(cd "$(dirname "$0")/.." && pwd)
 docker_cli=${DOCKER:-/usr/bin/docker}
 [ -x "$docker_cli" ] || docker_cli=docker
 

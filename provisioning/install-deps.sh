@@ -23,6 +23,8 @@ test_pkgs=(
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-mgr-modules-core  # a real test cluster
   keepalived nftables               # real VRRP in network namespaces (tests/keepalived/lab.sh)
   nodejs npm                        # tests/dashboards/schema_check.sh (npm @grafana/schema, typescript)
+  ansible-core ansible ansible-lint ruby  # provisioning/ansible (community.docker), its lint, the Vagrantfile's syntax
+  qemu-system-x86 qemu-utils mmdebstrap openssh-client  # the VM cluster (provisioning/vm, tests/provisioning)
 )
 
 mode=${1:-build}

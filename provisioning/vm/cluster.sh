@@ -172,8 +172,11 @@ inventory() {  # the inventory of every node made so far
     echo "      ALERTMANAGER_IMAGE: swarmscope-test/alertmanager:deb"
     echo "      NODE_EXPORTER_IMAGE: swarmscope-test/node-exporter:deb"
     echo "      REGISTRY_IMAGE: swarmscope-test/registry:deb"
-    echo "      # Prometheus' volume is local to its node: pinned to node3 (label prometheus)."
-    echo "      PROMETHEUS_CONSTRAINT: node.labels.prometheus == true"
+    echo "      # Volumes local to their node: Prometheus, Alertmanager and the registry on node3"
+    echo "      # (its label services=true; the only node that gets their images)."
+    echo "      PROMETHEUS_CONSTRAINT: node.labels.services == true"
+    echo "      ALERTMANAGER_CONSTRAINT: node.labels.services == true"
+    echo "      REGISTRY_CONSTRAINT: node.labels.services == true"
     echo "    # Emulated CPUs keep poor time: no NTP here, and a loaded host delays the guests."
     echo "    ceph_extra_config:"
     echo "      mon clock drift allowed: 2"
@@ -185,7 +188,7 @@ inventory() {  # the inventory of every node made so far
       echo "      ansible_port: $((2200 + k))"
       echo "      cluster_address: 192.0.2.$((10 + k))"
       echo "      vrrp_priority: $((160 - 10 * k))"
-      [ "$k" -ne 3 ] || echo "      swarm_labels: {prometheus: \"true\"}"
+      [ "$k" -ne 3 ] || echo "      swarm_labels: {services: \"true\"}"
     done
     echo "  children:"
     echo "    managers:"
@@ -256,9 +259,12 @@ case "$cmd" in
     bash "$repo/provisioning/debian-images.sh" build "$vm_dir/debs" >/dev/null
     bash "$repo/provisioning/debian-images.sh" registry "$vm_dir/debs" >/dev/null
     bash "$repo/provisioning/workload-image.sh" "$vm_dir/debs/busybox-image"
+    # The global services' images go to every node, the others only to node3, where the
+    # inventory's constraints put them.
     bash "$repo/provisioning/images.sh" save "$vm_dir/images" swarmscope:ceph \
-      swarmscope-test/prometheus:deb swarmscope-test/alertmanager:deb \
-      swarmscope-test/node-exporter:deb swarmscope-test/registry:deb swarmscope-test/busybox:1
+      swarmscope-test/node-exporter:deb swarmscope-test/busybox:1 \
+      swarmscope-test/prometheus:deb=node3 swarmscope-test/alertmanager:deb=node3 \
+      swarmscope-test/registry:deb=node3
     ;;
   provision)
     cd "$repo/provisioning/ansible"

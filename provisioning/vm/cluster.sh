@@ -9,7 +9,7 @@
 #   provisioning/vm/cluster.sh stop NAME     # power it off (pulls the plug)
 #   provisioning/vm/cluster.sh start NAME    # boot it again, same disks
 #   provisioning/vm/cluster.sh ssh NAME [CMD...]
-#   provisioning/vm/cluster.sh inventory     # the Ansible inventory of these nodes (written by up/add)
+#   provisioning/vm/cluster.sh inventory     # (re)writes and prints the Ansible inventory of these nodes
 #   provisioning/vm/cluster.sh images [BINARY]  # the stacks' images, built with this machine's
 #                                            # docker ($DOCKER_HOST) from Debian's packages,
 #                                            # saved for the nodes (provisioning/images.sh)
@@ -177,9 +177,13 @@ inventory() {  # the inventory of every node made so far
     echo "      PROMETHEUS_CONSTRAINT: node.labels.services == true"
     echo "      ALERTMANAGER_CONSTRAINT: node.labels.services == true"
     echo "      REGISTRY_CONSTRAINT: node.labels.services == true"
-    echo "    # Emulated CPUs keep poor time: no NTP here, and a loaded host delays the guests."
+    echo "    # Emulated CPUs keep poor time and stall for seconds when the host is busy: no NTP"
+    echo "    # here, and longer leases, or the mons keep calling elections and commit nothing."
     echo "    ceph_extra_config:"
     echo "      mon clock drift allowed: 2"
+    echo "      mon lease: 15"
+    echo "      mon election timeout: 20"
+    echo "      osd heartbeat grace: 40"
     echo "      osd memory target: 939524096"
     echo "  hosts:"
     for name in $(nodes); do
@@ -251,7 +255,7 @@ case "$cmd" in
     # shellcheck disable=SC2046
     exec ssh $(ssh_opts) -p $((2200 + k)) root@$ns_ip "$@"
     ;;
-  inventory) cat "$vm_dir/inventory.yml" ;;
+  inventory) inventory; cat "$vm_dir/inventory.yml" ;;
   images)
     binary=()
     [ -z "${1:-}" ] || binary=(--binary "$1")
